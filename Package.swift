@@ -1,0 +1,76 @@
+// swift-tools-version:6.1
+// BoardBench: on-device benchmarking of ML models on Linux edge boards.
+// Layers and what each may import are described in docs/architecture.md.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "BoardBench",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "boardbench", targets: ["boardbench"]),
+        .executable(name: "boardbench-agent", targets: ["boardbench-agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // System libraries: a module map and a shim header each, nothing else.
+        .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
+        .systemLibrary(name: "CLibPFM", providers: [.apt(["libpfm4-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Agent side: ships to boards, so no GRDB, Store, Controller or Reports here.
+        .target(name: "BenchCore", swiftSettings: strict, linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "ModelPlan", dependencies: ["BenchCore"], swiftSettings: strict),
+        .target(name: "Runtime", dependencies: ["ModelPlan", "COpenBLAS"], swiftSettings: strict),
+        .target(name: "Probes", dependencies: ["BenchCore", "CLibPFM"], swiftSettings: strict),
+        .target(name: "Agent", dependencies: ["Runtime", "Probes"], swiftSettings: strict),
+        .executableTarget(name: "boardbench-agent", dependencies: ["Agent"], swiftSettings: strict),
+
+        // Host side.
+        .target(name: "Transport", dependencies: ["BenchCore", "CLibSSH"], swiftSettings: strict),
+        .target(
+            name: "Store",
+            dependencies: ["BenchCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "Controller",
+            dependencies: [
+                "Transport", "Store", "ModelPlan",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/Profiles"), .copy("Resources/boards")],
+            swiftSettings: strict),
+        .target(name: "Tables", dependencies: ["Controller", "Store", "ModelPlan"], swiftSettings: strict),
+        .target(name: "Reports", dependencies: ["Store"], swiftSettings: strict),
+        .executableTarget(
+            name: "boardbench",
+            dependencies: [
+                "Controller", "Tables", "Reports", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // Tests.
+        .target(name: "BenchTestSupport", dependencies: ["BenchCore"], path: "Tests/BenchTestSupport", swiftSettings: strict),
+        .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore"], swiftSettings: strict),
+        .testTarget(name: "ModelPlanTests", dependencies: ["ModelPlan", "Runtime"], swiftSettings: strict),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "BenchTestSupport"], swiftSettings: strict),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "BenchTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "BenchTestSupport"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "BenchTestSupport"], swiftSettings: strict),
+        .testTarget(name: "TablesTests", dependencies: ["Tables"], swiftSettings: strict),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["BenchTestSupport", "Controller"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,33 @@
+/// A benchmark suite as written in `Profiles/*.yaml`.
+public struct Profile: Codable, Sendable, Equatable {
+    public var name: String
+    public var description: String?
+    public var settings: SettingsOverride?
+    public var benchmarks: [BenchmarkSpec]
+
+    public init(name: String, description: String? = nil, settings: SettingsOverride? = nil, benchmarks: [BenchmarkSpec]) {
+        self.name = name
+        self.description = description
+        self.settings = settings
+        self.benchmarks = benchmarks
+    }
+
+    /// The settings one benchmark is measured with.
+    public func effectiveSettings(for benchmark: BenchmarkSpec) -> MeasurementSettings {
+        let base = (settings ?? SettingsOverride()).applied(to: .default)
+        return (benchmark.settings ?? SettingsOverride()).applied(to: base)
+    }
+}
+
+public struct BenchmarkSpec: Codable, Sendable, Equatable {
+    public var name: String
+    /// `builtin:NAME` for a model shipped with BoardBench, otherwise a path relative to the profile.
+    public var model: String
+    public var settings: SettingsOverride?
+
+    public init(name: String, model: String, settings: SettingsOverride? = nil) {
+        self.name = name
+        self.model = model
+        self.settings = settings
+    }
+}

@@ -1,0 +1,21 @@
+/// SplitMix64: a tiny, fast, well-mixed generator. Weights in compiled specs are seeded so
+/// the same spec always compiles to the same bytes (latency does not depend on the values).
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [-bound, bound), from the top 24 bits so the value is exact in Float.
+    public mutating func nextFloat(bound: Float) -> Float {
+        let unit = Float(next() >> 40) / Float(1 << 24)
+        return (unit * 2 - 1) * bound
+    }
+}

@@ -1,0 +1,35 @@
+import BenchCore
+import Foundation
+import Testing
+
+@Suite struct AgentProtocolTests {
+    @Test func messagesRoundTripThroughJSONLines() throws {
+        let outcome = BenchmarkOutcome(
+            benchmark: "b", planHash: "ab", status: .ok, error: nil, runtimeVersion: "builtin-1",
+            settings: .default, startedAtUnixNanoseconds: 1, loadNanoseconds: 2, coldStartNanoseconds: 3,
+            samplesNanoseconds: [10, 11], sampleOffsetsNanoseconds: [0, 10], peakResidentKiB: 512,
+            arenaBytes: 64, weightBytes: 128)
+        let messages: [AgentMessage] = [
+            .hello(.init(agentVersion: "0.1.0", protocol: 1, runtimeVersion: "builtin-1", pid: 42)),
+            .result(outcome), .error(.init(code: "bad-request", message: "m")), .done,
+        ]
+        for m in messages {
+            let line = try JSONEncoder().encode(m)
+            #expect(!line.contains(UInt8(ascii: "\n")))
+            #expect(try JSONDecoder().decode(AgentMessage.self, from: line) == m)
+        }
+    }
+
+    @Test func unknownMessageTypeIsRejected() {
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(AgentMessage.self, from: Data(#"{"type":"surprise"}"#.utf8))
+        }
+    }
+
+    @Test func requestCarriesProtocolVersion() throws {
+        let data = try JSONEncoder().encode(AgentRequest(command: .probe))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["protocol"] as? Int == AgentProtocol.version)
+        #expect(object["command"] as? String == "probe")
+    }
+}

@@ -1,0 +1,99 @@
+import ModelPlan
+import Testing
+
+@Suite struct PlanCodecTests {
+    @Test(arguments: BuiltinModels.names)
+    func builtinModelsRoundTrip(_ name: String) throws {
+        let g = try BuiltinModels.graph(named: name)
+        let bytes = try PlanCodec.encode(g)
+        #expect(try PlanCodec.decode(bytes) == g)
+    }
+
+    @Test func encodingIsDeterministic() throws {
+        let a = try PlanCodec.encode(try BuiltinModels.graph(named: "tiny-cnn"))
+        let b = try PlanCodec.encode(try BuiltinModels.graph(named: "tiny-cnn"))
+        #expect(a == b)
+        #expect(Array(a.prefix(8)) == PlanFormat.magic)
+    }
+
+    @Test func unknownBuiltinNamesTheKnownOnes() {
+        let error = #expect(throws: PlanError.self) { try BuiltinModels.graph(named: "nope") }
+        #expect(error?.description.contains("tiny-cnn") == true)
+    }
+
+    @Test func newerVersionIsRejectedNamingBothVersions() throws {
+        var bytes = try PlanCodec.encode(try BuiltinModels.graph(named: "mlp"))
+        bytes[8] = 9
+        #expect(throws: PlanError.unsupportedVersion(found: 9, supported: 1)) { try PlanCodec.decode(bytes) }
+        #expect(PlanError.unsupportedVersion(found: 9, supported: 1).description.contains("version 9"))
+    }
+
+    @Test func truncationAtEveryLengthFailsCleanly() throws {
+        let bytes = try PlanCodec.encode(try BuiltinModels.graph(named: "tiny-cnn"))
+        // Every prefix must be refused; step through the header byte by byte, then coarser.
+        let cuts = Array(0..<200) + Array(stride(from: 200, to: bytes.count, by: 97))
+        for cut in cuts {
+            #expect(throws: PlanError.self) { try PlanCodec.decode(Array(bytes.prefix(cut))) }
+        }
+    }
+
+    @Test func everyFlippedByteInStructureIsDetected() throws {
+        let bytes = try PlanCodec.encode(try BuiltinModels.graph(named: "mlp"))
+        // Flip each byte of the header, table and graph section, and a sample of weights.
+        let positions = Array(0..<2048) + Array(stride(from: 2048, to: bytes.count, by: 4099))
+        for i in positions where i < bytes.count {
+            var bad = bytes
+            bad[i] ^= 0x5A
+            #expect(throws: PlanError.self, "flip at \(i)") { try PlanCodec.decode(bad) }
+        }
+    }
+
+    @Test func randomBytesNeverDecode() {
+        var rng = SeededRandom(seed: 7)
+        for length in [0, 1, 8, 31, 32, 64, 300, 5000] {
+            let noise = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            #expect(throws: PlanError.self) { try PlanCodec.decode(noise) }
+            // Random bytes behind a valid magic must fail too.
+            #expect(throws: PlanError.self) { try PlanCodec.decode(PlanFormat.magic + noise) }
+        }
+    }
+
+    @Test func oversizedDimensionsAreRefusedBeforeAllocation() throws {
+        var b = GraphBuilder(name: "big")
+        let x = try b.input("x", shape: [1, 4])
+        b.output(try b.node(.relu, [x]))
+        var g = b.graph
+        g.tensors[0].shape = [1 << 20, 1 << 20]
+        #expect(throws: PlanError.self) { try PlanCodec.encode(g) }
+    }
+
+    @Test func validatorRejectsCyclesAndBadIndices() throws {
+        var b = GraphBuilder(name: "g")
+        let x = try b.input("x", shape: [1, 8])
+        let y = try b.node(.relu, [x])
+        b.output(try b.node(.relu, [y]))
+        var cyclic = b.graph
+        cyclic.nodes[0].inputs = [cyclic.nodes[1].outputs[0]]
+        #expect(throws: PlanError.self) { try GraphValidator.validate(cyclic) }
+        var outOfRange = b.graph
+        outOfRange.nodes[1].inputs = [99]
+        #expect(throws: PlanError.self) { try GraphValidator.validate(outOfRange) }
+        var wrongShape = b.graph
+        wrongShape.tensors[wrongShape.nodes[0].outputs[0]].shape = [1, 9]
+        #expect(throws: PlanError.self) { try GraphValidator.validate(wrongShape) }
+    }
+
+    @Test func costCountsMacsAndParameters() throws {
+        let cost = GraphCost(try BuiltinModels.graph(named: "mlp"))
+        let macs: Int64 = 512 * 1024 + 1024 * 1024 + 1024 * 10
+        let biases: Int64 = 1024 + 1024 + 10
+        #expect(cost.macs == macs)
+        #expect(cost.parameters == macs + biases)
+        #expect(cost.weightBytes == cost.parameters * 4)
+        #expect(cost.opCounts["Dense"] == 3)
+    }
+
+    @Test func crcMatchesTheStandardCheckValue() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+    }
+}
