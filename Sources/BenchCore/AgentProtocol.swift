@@ -19,6 +19,15 @@ public struct AgentRequest: Codable, Sendable, Equatable {
         self.command = command
         self.benchmarks = benchmarks
     }
+
+    private enum CodingKeys: String, CodingKey { case `protocol`, command, benchmarks }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.protocol = try c.decode(Int.self, forKey: .protocol)
+        command = try c.decode(Command.self, forKey: .command)
+        benchmarks = try c.decodeIfPresent([BenchmarkRequest].self, forKey: .benchmarks) ?? []
+    }
 }
 
 public struct BenchmarkRequest: Codable, Sendable, Equatable {

@@ -1,0 +1,49 @@
+import BenchCore
+import Probes
+import Runtime
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Serves one request: answers `hello` first, then the command's messages, then `done`.
+/// Messages go to `emit` as they are produced, so the host stores each result on arrival.
+public struct AgentSession {
+    public let root: SysfsRoot
+    public let emit: (AgentMessage) throws -> Void
+
+    public init(root: SysfsRoot, emit: @escaping (AgentMessage) throws -> Void) {
+        self.root = root
+        self.emit = emit
+    }
+
+    public func serve(requestBytes: [UInt8]) throws {
+        try emit(
+            .hello(.init(agentVersion: BoardBenchVersion.current, protocol: AgentProtocol.version, runtimeVersion: RuntimeInfo.version, pid: getpid())))
+        let request: AgentRequest
+        do {
+            request = try JSONDecoder().decode(AgentRequest.self, from: Data(requestBytes))
+        } catch {
+            try emit(.error(.init(code: "bad-request", message: "request is not valid JSON for protocol \(AgentProtocol.version): \(error)")))
+            return
+        }
+        guard request.protocol == AgentProtocol.version else {
+            try emit(.error(.init(code: "protocol-mismatch", message: "host speaks protocol \(request.protocol), agent \(AgentProtocol.version); redeploy the agent")))
+            return
+        }
+        switch request.command {
+        case .probe:
+            try emit(.facts(FactsCollector.collect(root: root)))
+        case .measure:
+            for benchmark in request.benchmarks {
+                try emit(.result(BenchmarkRunner.measure(benchmark)))
+            }
+        }
+        try emit(.done)
+    }
+}

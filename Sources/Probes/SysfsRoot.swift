@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Every sysfs/procfs/etc read of the agent goes through a root, so tests point it at a
+/// fixture tree that mimics a board. Files are opened afresh on every read: a sysfs value is
+/// regenerated at offset 0 each time, and fixtures change while a run is going.
+public struct SysfsRoot: Sendable {
+    public let root: String
+
+    public init(_ root: String = "/") {
+        self.root = root.hasSuffix("/") ? String(root.dropLast()) : root
+    }
+
+    public func path(_ absolute: String) -> String { root + absolute }
+
+    /// The whole file as text, or nil when it is missing or unreadable (absence is a fact, not an error).
+    public func read(_ absolute: String) -> String? {
+        let fd = open(path(absolute), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 4 << 20 {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return n == 0 ? String(decoding: bytes, as: UTF8.self) : nil }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// First line, trimmed.
+    public func value(_ absolute: String) -> String? {
+        guard let text = read(absolute) else { return nil }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).first.map { String($0).trimmed }
+    }
+
+    public func integer(_ absolute: String) -> Int64? { value(absolute).flatMap { Int64($0) } }
+
+    /// Entry names of a directory, sorted; empty when it does not exist.
+    public func list(_ absolute: String) -> [String] {
+        guard let dir = opendir(path(absolute)) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { $0.localizedNumericLess($1) }
+    }
+}
+
+extension String {
+    var trimmed: String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+
+    /// "cpu2" < "cpu10": compares embedded numbers by value.
+    func localizedNumericLess(_ other: String) -> Bool {
+        let a = splitDigits(), b = other.splitDigits()
+        for (x, y) in zip(a, b) where x != y {
+            if let i = Int(x), let j = Int(y) { return i < j }
+            return x < y
+        }
+        return a.count < b.count
+    }
+
+    private func splitDigits() -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var inDigits = false
+        for c in self {
+            if c.isNumber != inDigits, !current.isEmpty {
+                parts.append(current)
+                current = ""
+            }
+            inDigits = c.isNumber
+            current.append(c)
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts
+    }
+}

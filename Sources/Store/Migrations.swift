@@ -1,0 +1,62 @@
+import GRDB
+
+/// Schema history. A shipped migration is never edited: changes come as new migrations.
+/// Migrations use raw SQL, not app types, so they keep meaning the same thing forever.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: runs, devices, results, samples") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE run (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        createdAtUnixNanoseconds INTEGER NOT NULL,
+                        finishedAtUnixNanoseconds INTEGER,
+                        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'partial', 'failed')),
+                        profileName TEXT NOT NULL,
+                        profileHash TEXT NOT NULL,
+                        profileText TEXT NOT NULL,
+                        hostVersion TEXT NOT NULL,
+                        hostName TEXT NOT NULL
+                    );
+                    CREATE TABLE runDevice (
+                        runId INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        device TEXT NOT NULL,
+                        factsJSON TEXT NOT NULL,
+                        factsHash TEXT NOT NULL,
+                        agentVersion TEXT NOT NULL,
+                        PRIMARY KEY (runId, device)
+                    );
+                    CREATE TABLE result (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        runId INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        device TEXT NOT NULL,
+                        benchmark TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        planHash TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        error TEXT,
+                        runtime TEXT NOT NULL,
+                        runtimeVersion TEXT NOT NULL,
+                        settingsJSON TEXT NOT NULL,
+                        startedAtUnixNanoseconds INTEGER NOT NULL,
+                        loadNanoseconds INTEGER NOT NULL,
+                        coldStartNanoseconds INTEGER NOT NULL,
+                        peakResidentKiB INTEGER,
+                        arenaBytes INTEGER NOT NULL,
+                        weightBytes INTEGER NOT NULL,
+                        UNIQUE (runId, device, benchmark)
+                    );
+                    CREATE INDEX result_by_device ON result(device, benchmark);
+                    CREATE TABLE sample (
+                        resultId INTEGER NOT NULL REFERENCES result(id) ON DELETE CASCADE,
+                        seq INTEGER NOT NULL,
+                        latencyNanoseconds INTEGER NOT NULL,
+                        offsetNanoseconds INTEGER NOT NULL,
+                        PRIMARY KEY (resultId, seq)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return m
+    }
+}

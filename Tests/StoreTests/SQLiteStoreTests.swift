@@ -1,0 +1,79 @@
+import BenchCore
+import Foundation
+import Store
+import Testing
+
+@Suite struct SQLiteStoreTests {
+    func run(_ store: SQLiteStore) throws -> Int64 {
+        try store.beginRun(
+            RunRecord(
+                createdAtUnixNanoseconds: 1, status: "running", profileName: "quick", profileHash: "h",
+                profileText: "name: quick", hostVersion: "0.1.0", hostName: "host"))
+    }
+
+    func result(_ runId: Int64, _ benchmark: String, status: String = "ok") -> ResultRecord {
+        ResultRecord(
+            runId: runId, device: "pi4", benchmark: benchmark, model: "builtin:mlp", planHash: "abc", status: status,
+            error: status == "ok" ? nil : "boom", runtime: "builtin", runtimeVersion: "builtin-1", settingsJSON: "{}",
+            startedAtUnixNanoseconds: 5, loadNanoseconds: 6, coldStartNanoseconds: 7, peakResidentKiB: 100,
+            arenaBytes: 64, weightBytes: 32)
+    }
+
+    @Test func resultsAndSamplesRoundTripInOrder() throws {
+        let store = try SQLiteStore(inMemory: ())
+        let id = try run(store)
+        try store.recordDevice(RunDeviceRecord(runId: id, device: "pi4", factsJSON: "{}", factsHash: "f", agentVersion: "0.1.0"))
+        try store.recordResult(result(id, "a"), samples: [30, 10, 20], offsets: [0, 30, 40])
+        try store.recordResult(result(id, "b", status: "failed"), samples: [], offsets: [])
+        try store.finishRun(id, status: "partial", at: 9)
+
+        let detail = try store.run(id)
+        #expect(detail.run.status == "partial" && detail.run.finishedAtUnixNanoseconds == 9)
+        #expect(detail.devices.map(\.device) == ["pi4"])
+        #expect(detail.results.map(\.record.benchmark) == ["a", "b"])
+        #expect(detail.results[0].samplesNanoseconds == [30, 10, 20])
+        #expect(detail.results[0].offsetsNanoseconds == [0, 30, 40])
+        #expect(detail.results[0].statistics?.median == 20)
+        #expect(detail.results[1].statistics == nil)
+
+        let summaries = try store.runs()
+        #expect(summaries.count == 1 && summaries[0].resultCount == 2 && summaries[0].failedCount == 1)
+    }
+
+    @Test func aResultIsNeverStoredTwice() throws {
+        let store = try SQLiteStore(inMemory: ())
+        let id = try run(store)
+        try store.recordResult(result(id, "a"), samples: [1], offsets: [0])
+        #expect(throws: StoreError.self) { try store.recordResult(result(id, "a"), samples: [2, 3], offsets: [0, 1]) }
+        // The failed insert rolled back whole: no stray samples joined the first result.
+        #expect(try store.run(id).results[0].samplesNanoseconds == [1])
+    }
+
+    @Test func missingRunIsANamedError() throws {
+        let store = try SQLiteStore(inMemory: ())
+        let error = #expect(throws: StoreError.self) { try store.run(42) }
+        #expect(error?.exitStatus == .noInput)
+        #expect(error?.description.contains("results list") == true)
+    }
+
+    @Test func fileStoreIsPrivateAndSurvivesReopening() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("s.sqlite").path
+        do {
+            let store = try SQLiteStore(path: path)
+            let id = try run(store)
+            try store.recordResult(result(id, "a"), samples: [4, 5], offsets: [0, 4])
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let reopened = try SQLiteStore(path: path)
+        #expect(try reopened.runs().first?.resultCount == 1)
+    }
+
+    @Test func unwritableLocationIsAnIOError() {
+        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: "/nonexistent-dir/x/s.sqlite") }
+        #expect(error?.exitStatus == .ioError)
+    }
+}
