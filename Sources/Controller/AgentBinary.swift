@@ -1,0 +1,75 @@
+import Foundation
+
+/// The agent executable the host deploys, with what it needs from a board.
+public struct AgentBinary: Sendable {
+    public var path: String
+    /// From the ELF header: "x86_64", "aarch64", ...
+    public var architecture: String
+    /// Highest GLIBC_x.y symbol version the binary references: the oldest glibc it runs on.
+    public var minimumGlibc: String?
+
+    /// Finds the agent: `explicit` (--agent), then `BOARDBENCH_AGENT`, then next to this executable.
+    public static func locate(explicit: String?) throws(ControllerError) -> AgentBinary {
+        var candidates: [String] = []
+        if let explicit { candidates.append(explicit) }
+        if let env = ProcessInfo.processInfo.environment["BOARDBENCH_AGENT"], !env.isEmpty { candidates.append(env) }
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("boardbench-agent").path)
+        }
+        for path in candidates where FileManager.default.isExecutableFile(atPath: path) {
+            return try inspect(path)
+        }
+        if let explicit, !FileManager.default.isExecutableFile(atPath: explicit) {
+            throw .fileNotFound(path: explicit, what: "agent executable")
+        }
+        throw .agentNotFound(searched: candidates)
+    }
+
+    static func inspect(_ path: String) throws(ControllerError) -> AgentBinary {
+        guard let data = FileManager.default.contents(atPath: path), data.count > 64,
+            data.prefix(4) == Data([0x7F, 0x45, 0x4C, 0x46])
+        else { throw .invalidArgument("\(path) is not an ELF executable; pass the boardbench-agent binary") }
+        let machine = UInt16(data[18]) | UInt16(data[19]) << 8
+        let arch: String =
+            switch machine {
+            case 62: "x86_64"
+            case 183: "aarch64"
+            case 40: "armv7l"
+            case 243: "riscv64"
+            default: "elf-machine-\(machine)"
+            }
+        return AgentBinary(path: path, architecture: arch, minimumGlibc: highestGlibc(in: data))
+    }
+
+    /// Scans the version-requirement strings ("GLIBC_2.34") for the highest version.
+    static func highestGlibc(in data: Data) -> String? {
+        let marker = Array("GLIBC_".utf8)
+        var best: [Int]? = nil
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var i = 0
+            while i + marker.count < bytes.count {
+                if bytes[i] == marker[0], Array(bytes[i..<i + marker.count]) == marker {
+                    var j = i + marker.count
+                    var text = ""
+                    while j < bytes.count, (bytes[j] >= 48 && bytes[j] <= 57) || bytes[j] == 46 {
+                        text.append(Character(Unicode.Scalar(bytes[j])))
+                        j += 1
+                    }
+                    let parts = text.split(separator: ".").compactMap { Int($0) }
+                    if parts.count >= 2, best.map({ $0.lexicographicallyPrecedes(parts) }) ?? true { best = parts }
+                    i = j
+                } else {
+                    i += 1
+                }
+            }
+        }
+        return best.map { $0.map(String.init).joined(separator: ".") }
+    }
+}
+
+/// Compares dotted versions numerically ("2.9" < "2.36").
+func versionLess(_ a: String, _ b: String) -> Bool {
+    let x = a.split(separator: ".").compactMap { Int($0) }, y = b.split(separator: ".").compactMap { Int($0) }
+    return x.lexicographicallyPrecedes(y)
+}

@@ -1,0 +1,83 @@
+import BenchCore
+import Foundation
+import Transport
+
+/// Speaks the agent protocol over a transport: one request in, JSON lines out.
+public struct AgentClient {
+    public let transport: any DeviceTransport
+    public let agentPath: String
+    public let sysfsRoot: String
+    /// Longest silence tolerated from the agent. The agent sends nothing while it measures one
+    /// benchmark, so this bounds a benchmark's duration until heartbeats exist.
+    public var idleTimeoutSeconds: Double = 900
+
+    public init(transport: any DeviceTransport, agentPath: String, sysfsRoot: String) {
+        self.transport = transport
+        self.agentPath = agentPath
+        self.sysfsRoot = sysfsRoot
+    }
+
+    var device: String { transport.label }
+
+    /// The deployed agent's hello, or nil when it is missing or does not run.
+    public func version() -> AgentMessage.Hello? {
+        guard let r = try? transport.run([agentPath, "version"], timeoutSeconds: 60), r.exitStatus == 0,
+            let line = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").first,
+            case .hello(let hello)? = try? JSONDecoder().decode(AgentMessage.self, from: Data(line.utf8))
+        else { return nil }
+        return hello
+    }
+
+    /// Sends `request` and hands every message after `hello` to `onMessage` as it arrives.
+    /// Returns when the agent says `done`; throws if it fails, breaks the protocol or goes silent.
+    public func send(_ request: AgentRequest, onMessage: (AgentMessage) throws -> Void) throws {
+        let body = try JSONEncoder().encode(request)
+        var sawHello = false, sawDone = false
+        let decoder = JSONDecoder()
+        let outcome: StreamOutcome
+        do {
+            outcome = try transport.stream(
+                [agentPath, "serve", "--sysfs-root", sysfsRoot], stdin: body, idleTimeoutSeconds: idleTimeoutSeconds
+            ) { line in
+                guard !line.isEmpty else { return }
+                let message: AgentMessage
+                do { message = try decoder.decode(AgentMessage.self, from: Data(line.utf8)) } catch {
+                    throw ControllerError.agentProtocol(device: device, reason: "unreadable line \(String(line.prefix(200)).debugDescription)")
+                }
+                switch message {
+                case .hello(let h):
+                    guard !sawHello else { throw ControllerError.agentProtocol(device: device, reason: "second hello") }
+                    guard h.protocol == AgentProtocol.version, h.agentVersion == BoardBenchVersion.current else {
+                        throw ControllerError.agentProtocol(
+                            device: device, reason: "agent \(h.agentVersion) speaks protocol \(h.protocol), host \(BoardBenchVersion.current) needs \(AgentProtocol.version); re-enrol to redeploy")
+                    }
+                    sawHello = true
+                case .error(let f):
+                    throw ControllerError.agentFailed(device: device, reason: "\(f.code): \(f.message)")
+                case .done:
+                    sawDone = true
+                default:
+                    guard sawHello else { throw ControllerError.agentProtocol(device: device, reason: "message before hello") }
+                    try onMessage(message)
+                }
+            }
+        } catch let e as TransportError {
+            throw ControllerError.transport(e)
+        }
+        guard sawDone else {
+            let stderr = String(decoding: outcome.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw ControllerError.agentFailed(
+                device: device, reason: "agent exited with status \(outcome.exitStatus) before finishing\(stderr.isEmpty ? "" : ": \(stderr.prefix(500))")")
+        }
+    }
+
+    /// Runs the agent's probe.
+    public func probe() throws -> DeviceFacts {
+        var facts: DeviceFacts?
+        try send(AgentRequest(command: .probe)) { message in
+            if case .facts(let f) = message { facts = f }
+        }
+        guard let facts else { throw ControllerError.agentProtocol(device: device, reason: "probe returned no facts") }
+        return facts
+    }
+}

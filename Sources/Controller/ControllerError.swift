@@ -1,0 +1,66 @@
+import BenchCore
+import Transport
+
+/// Failures of host-side orchestration. Each message names what went wrong and what to do.
+public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatusProviding {
+    case deviceNotEnrolled(name: String, path: String)
+    case deviceFile(path: String, reason: String)
+    case profile(path: String, reason: String)
+    case fileNotFound(path: String, what: String)
+    case agentNotFound(searched: [String])
+    case agentArchitecture(device: String, board: String, agent: String, path: String)
+    case agentMissingLibraries(device: String, missing: [RequiredLibrary])
+    case glibcTooOld(device: String, board: String, needed: String)
+    case agentProtocol(device: String, reason: String)
+    case agentFailed(device: String, reason: String)
+    case transport(TransportError)
+    case invalidArgument(String)
+    case output(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .deviceNotEnrolled(let name, let path):
+            "device \(name) is not enrolled (no \(path)); run `boardbench device enrol \(name) --host HOST` or `--local`"
+        case .deviceFile(let path, let reason): "\(path): \(reason)"
+        case .profile(let path, let reason): "\(path): \(reason)"
+        case .fileNotFound(let path, let what): "\(what) \(path) does not exist"
+        case .agentNotFound(let searched):
+            "no boardbench-agent found (looked at: \(searched.joined(separator: ", "))); build it with `swift build -c release --product boardbench-agent --static-swift-stdlib` and pass --agent PATH or set BOARDBENCH_AGENT"
+        case .agentArchitecture(let device, let board, let agent, let path):
+            "\(device) is \(board) but the agent at \(path) is built for \(agent): build one for \(board) as docs/cross-build.md says and pass --agent PATH"
+        case .agentMissingLibraries(let device, let missing):
+            "\(missing.map(\.soname).joined(separator: ", ")) missing on \(device): sudo apt install \(missing.map(\.debianPackage).joined(separator: " "))"
+        case .glibcTooOld(let device, let board, let needed):
+            "\(device) has glibc \(board) but the agent needs at least \(needed): build the agent against an older sysroot (docs/cross-build.md)"
+        case .agentProtocol(let device, let reason): "device \(device): the agent broke the protocol: \(reason)"
+        case .agentFailed(let device, let reason): "device \(device): the agent failed: \(reason)"
+        case .transport(let e): e.description
+        case .invalidArgument(let what): what
+        case .output(let path, let reason): "cannot write \(path): \(reason)"
+        }
+    }
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .deviceNotEnrolled, .fileNotFound: .noInput
+        case .deviceFile, .profile: .dataError
+        case .agentNotFound, .agentArchitecture, .agentMissingLibraries, .glibcTooOld: .configuration
+        case .agentProtocol: .protocolError
+        case .agentFailed: .failure
+        case .transport(let e): e.exitStatus
+        case .invalidArgument: .usage
+        case .output: .ioError
+        }
+    }
+}
+
+extension TransportError: ExitStatusProviding {
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .unreachable: .unavailable
+        case .hostKeyUnknown, .hostKeyChanged, .hostKeyMismatch, .authenticationFailed: .permissionDenied
+        case .timedOut: .unavailable
+        default: .failure
+        }
+    }
+}

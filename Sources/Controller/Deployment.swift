@@ -1,0 +1,54 @@
+import BenchCore
+import Foundation
+import Transport
+
+/// Puts the agent and plans on a device, only when the device lacks them.
+public enum Deployment {
+    /// Makes sure `<workdir>/agent/<version>/boardbench-agent` exists and reports this version.
+    public static func ensureAgent(_ t: any DeviceTransport, config: DeviceConfig, binary: AgentBinary) throws(ControllerError) -> AgentClient {
+        let path = config.agentPath(version: BoardBenchVersion.current)
+        let client = AgentClient(transport: t, agentPath: path, sysfsRoot: config.sysfsRoot ?? "/")
+        if client.version()?.agentVersion == BoardBenchVersion.current { return client }
+        do {
+            try t.uploadFile(at: binary.path, to: path, mode: 0o755)
+        } catch {
+            throw .transport(error)
+        }
+        guard let hello = client.version() else {
+            let detail = (try? t.run([path, "version"], timeoutSeconds: 60)).map { String(decoding: $0.stderr, as: UTF8.self) } ?? ""
+            throw .agentFailed(device: t.label, reason: "the deployed agent does not start: \(detail.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        guard hello.agentVersion == BoardBenchVersion.current, hello.protocol == AgentProtocol.version else {
+            throw .agentProtocol(device: t.label, reason: "deployed agent reports \(hello.agentVersion)/protocol \(hello.protocol), expected \(BoardBenchVersion.current)/\(AgentProtocol.version)")
+        }
+        return client
+    }
+
+    /// Pushes each plan the device lacks (or holds with other bytes); returns how many were pushed.
+    @discardableResult
+    public static func pushPlans(_ plans: [CompiledModel], to t: any DeviceTransport, config: DeviceConfig) throws(ControllerError) -> Int {
+        let unique = Dictionary(plans.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        let paths = unique.keys.sorted().map { config.planPath(hash: $0) }
+        var present = Set<String>()
+        do {
+            let script = #"for f in "$@"; do if [ -f "$f" ]; then sha256sum "$f"; fi; done"#
+            let r = try t.run(["sh", "-c", script, "sh"] + paths, timeoutSeconds: 300)
+            for line in String(decoding: r.stdout, as: UTF8.self).split(separator: "\n") {
+                let parts = line.split(separator: " ", maxSplits: 1)
+                guard parts.count == 2 else { continue }
+                let path = parts[1].trimmingCharacters(in: .whitespaces)
+                if path == config.planPath(hash: String(parts[0])) { present.insert(String(parts[0])) }
+            }
+            var pushed = 0
+            for (hash, model) in unique where !present.contains(hash) {
+                try t.upload(Data(model.plan), to: config.planPath(hash: hash), mode: 0o644)
+                pushed += 1
+            }
+            return pushed
+        } catch let e as TransportError {
+            throw .transport(e)
+        } catch {
+            throw .agentFailed(device: t.label, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import BenchCore
+
+/// A device as the user configured it (`Devices/NAME.yaml`). `facts` is owned by enrolment
+/// and `device probe`; everything else is the user's and survives re-enrolment.
+public struct DeviceConfig: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case ssh, local }
+
+    public var name: String
+    public var transport: Kind
+    public var host: String?
+    public var port: Int?
+    public var user: String?
+    /// Private key file; nil means ssh-agent, then the user's default keys.
+    public var identity: String?
+    /// Absolute directory on the device holding agents, plans and the result journal.
+    public var workdir: String
+    /// Root for sysfs/procfs reads on the device (fixture trees in tests).
+    public var sysfsRoot: String?
+    /// Pinned SHA-256 host key fingerprint ("SHA256:..."), set at enrolment.
+    public var hostKeyFingerprint: String?
+    public var facts: DeviceFacts?
+
+    public init(
+        name: String, transport: Kind, host: String? = nil, port: Int? = nil, user: String? = nil, identity: String? = nil,
+        workdir: String, sysfsRoot: String? = nil, hostKeyFingerprint: String? = nil, facts: DeviceFacts? = nil
+    ) {
+        self.name = name
+        self.transport = transport
+        self.host = host
+        self.port = port
+        self.user = user
+        self.identity = identity
+        self.workdir = workdir
+        self.sysfsRoot = sysfsRoot
+        self.hostKeyFingerprint = hostKeyFingerprint
+        self.facts = facts
+    }
+
+    /// The first problem that makes the configuration unusable, or nil.
+    public func problem() -> String? {
+        if !EntityName.isValid(name) { return "field name: \(name.debugDescription) must match \(EntityName.rule)" }
+        if !workdir.hasPrefix("/") { return "field workdir: must be an absolute path, got \(workdir.debugDescription)" }
+        if workdir.contains("\n") || workdir.contains("\0") { return "field workdir: must not contain newlines or NUL" }
+        if transport == .ssh {
+            if host?.isEmpty ?? true { return "field host: required for transport ssh" }
+            if let p = port, !(1...65535).contains(p) { return "field port: must be 1...65535, got \(p)" }
+        }
+        return nil
+    }
+
+    /// Paths on the device (docs/architecture.md, "Remote layout").
+    public func agentPath(version: String) -> String { "\(workdir)/agent/\(version)/boardbench-agent" }
+    public func planPath(hash: String) -> String { "\(workdir)/models/\(hash).plan" }
+}

@@ -1,0 +1,93 @@
+import BenchCore
+import Foundation
+import Yams
+
+/// Reads and writes `Devices/NAME.yaml`. Writing a file that exists edits only the keys
+/// BoardBench owns (`facts`, and the connection fields enrolment was told to change).
+public enum DeviceFile {
+    public static func load(_ name: String, in workspace: Workspace) throws(ControllerError) -> DeviceConfig {
+        do { try EntityName.validate(name, kind: "device") } catch { throw .invalidArgument(error.description) }
+        let url = workspace.deviceFile(name)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw .deviceNotEnrolled(name: name, path: relative(url, workspace))
+        }
+        let path = relative(url, workspace)
+        let config: DeviceConfig
+        do {
+            config = try YAMLConfig.decode(DeviceConfig.self, from: text, path: path)
+        } catch .profile(let p, let reason) {
+            throw .deviceFile(path: p, reason: reason)
+        } catch {
+            throw error
+        }
+        if let problem = config.problem() { throw .deviceFile(path: path, reason: problem) }
+        guard config.name == name else { throw .deviceFile(path: path, reason: "field name: says \(config.name.debugDescription), the file is named \(name)") }
+        return config
+    }
+
+    /// Writes `config`, creating the file or editing the existing one in place.
+    public static func save(_ config: DeviceConfig, in workspace: Workspace) throws(ControllerError) {
+        let url = workspace.deviceFile(config.name)
+        let existing = try? String(contentsOf: url, encoding: .utf8)
+        let text = render(config, over: existing)
+        do {
+            try FileManager.default.createDirectory(at: workspace.devicesDirectory, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url, options: .atomic)
+            // Device files name hosts, users and key paths: keep other local users out.
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        } catch {
+            throw .output(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// The new text of the device file; pure, so tests check that user edits survive.
+    public static func render(_ config: DeviceConfig, over existing: String?) -> String {
+        var text = existing ?? """
+            # BoardBench device file. Edit freely: only `facts:` is rewritten by
+            # `boardbench device enrol` and `device probe`.
+
+            """
+        let fields: [(String, String?)] = [
+            ("name", config.name), ("transport", config.transport.rawValue), ("host", config.host),
+            ("port", config.port.map(String.init)), ("user", config.user), ("identity", config.identity),
+            ("workdir", config.workdir), ("sysfsRoot", config.sysfsRoot), ("hostKeyFingerprint", config.hostKeyFingerprint),
+        ]
+        let current = existing.flatMap { try? YAMLDecoder().decode(DeviceConfig.self, from: $0) }
+        for (key, value) in fields {
+            guard let value else { continue }
+            // Leave a line alone when it already says the same thing (keeps the user's spelling).
+            if let current, currentValue(current, key) == value { continue }
+            text = key == "port" ? YAMLText.replaceBlock(text, key: key, with: "port: \(value)\n") : YAMLText.setScalar(text, key: key, value: value)
+        }
+        if let facts = config.facts {
+            text = YAMLText.replaceBlock(text, key: "facts", with: renderFacts(facts))
+        }
+        return text
+    }
+
+    private static func currentValue(_ c: DeviceConfig, _ key: String) -> String? {
+        switch key {
+        case "name": c.name
+        case "transport": c.transport.rawValue
+        case "host": c.host
+        case "port": c.port.map(String.init)
+        case "user": c.user
+        case "identity": c.identity
+        case "workdir": c.workdir
+        case "sysfsRoot": c.sysfsRoot
+        case "hostKeyFingerprint": c.hostKeyFingerprint
+        default: nil
+        }
+    }
+
+    private static func renderFacts(_ facts: DeviceFacts) -> String {
+        struct Wrapper: Encodable { var facts: DeviceFacts }
+        let body = (try? YAMLEncoder().encode(Wrapper(facts: facts))) ?? "facts: {}\n"
+        return body.hasSuffix("\n") ? body : body + "\n"
+    }
+
+    static func relative(_ url: URL, _ workspace: Workspace) -> String {
+        let root = workspace.root.path
+        return url.path.hasPrefix(root + "/") ? String(url.path.dropFirst(root.count + 1)) : url.path
+    }
+}

@@ -1,0 +1,119 @@
+import BenchCore
+import Foundation
+import Store
+
+/// The JSON documents `run --json`, `results list --json` and `results show --json` print
+/// (docs/formats.md). Durations are nanoseconds; times are ISO 8601 UTC.
+public enum Views {
+    public struct StatisticsView: Codable, Sendable, Equatable {
+        public var count: Int
+        public var minNanoseconds, p25Nanoseconds, medianNanoseconds, p75Nanoseconds, p90Nanoseconds, p99Nanoseconds, maxNanoseconds: Double
+        public var meanNanoseconds, standardDeviationNanoseconds, coefficientOfVariation: Double
+
+        public init(_ s: Statistics) {
+            count = s.count
+            (minNanoseconds, p25Nanoseconds, medianNanoseconds, p75Nanoseconds) = (s.min, s.p25, s.median, s.p75)
+            (p90Nanoseconds, p99Nanoseconds, maxNanoseconds) = (s.p90, s.p99, s.max)
+            (meanNanoseconds, standardDeviationNanoseconds, coefficientOfVariation) = (s.mean, s.standardDeviation, s.coefficientOfVariation)
+        }
+    }
+
+    public struct ResultView: Codable, Sendable {
+        public var device, benchmark, model, planHash, status, runtime, runtimeVersion: String
+        public var error: String?
+        public var settings: MeasurementSettings?
+        public var startedAt: String
+        public var loadNanoseconds, coldStartNanoseconds, arenaBytes, weightBytes: Int64
+        public var peakResidentKiB: Int64?
+        public var statistics: StatisticsView?
+        /// Present in `results show`; `run --json` gives statistics only.
+        public var samplesNanoseconds: [Int64]?
+
+        public init(_ r: StoredResult, includeSamples: Bool) {
+            let rec = r.record
+            (device, benchmark, model, planHash, status) = (rec.device, rec.benchmark, rec.model, rec.planHash, rec.status)
+            (runtime, runtimeVersion, error) = (rec.runtime, rec.runtimeVersion, rec.error)
+            settings = try? JSONDecoder().decode(MeasurementSettings.self, from: Data(rec.settingsJSON.utf8))
+            startedAt = Views.iso(rec.startedAtUnixNanoseconds)
+            (loadNanoseconds, coldStartNanoseconds, arenaBytes, weightBytes) = (rec.loadNanoseconds, rec.coldStartNanoseconds, rec.arenaBytes, rec.weightBytes)
+            peakResidentKiB = rec.peakResidentKiB
+            statistics = r.statistics.map(StatisticsView.init)
+            samplesNanoseconds = includeSamples ? r.samplesNanoseconds : nil
+        }
+    }
+
+    public struct RunHeader: Codable, Sendable {
+        public var runId: Int64
+        public var status, profile, profileHash, createdAt, hostVersion, hostName: String
+        public var finishedAt: String?
+
+        public init(_ r: RunRecord) {
+            runId = r.id ?? 0
+            (status, profile, profileHash, hostVersion, hostName) = (r.status, r.profileName, r.profileHash, r.hostVersion, r.hostName)
+            createdAt = Views.iso(r.createdAtUnixNanoseconds)
+            finishedAt = r.finishedAtUnixNanoseconds.map(Views.iso)
+        }
+    }
+
+    public struct DeviceView: Codable, Sendable {
+        public var device: String
+        public var agentVersion: String?
+        public var factsHash: String?
+        public var facts: DeviceFacts?
+        public var plansPushed: Int?
+        public var error: String?
+        public var exitStatus: Int32?
+    }
+
+    /// `run --json` and `results show --json`.
+    public struct RunDocument: Codable, Sendable {
+        public var run: RunHeader
+        public var devices: [DeviceView]
+        public var results: [ResultView]
+    }
+
+    /// `results list --json`.
+    public struct RunList: Codable, Sendable {
+        public struct Entry: Codable, Sendable {
+            public var run: RunHeader
+            public var devices: [String]
+            public var results: Int
+            public var failed: Int
+        }
+        public var runs: [Entry]
+    }
+
+    public static func document(_ d: RunDetail, includeSamples: Bool, outcome: RunOutcome? = nil) -> RunDocument {
+        var devices = d.devices.map { rd in
+            DeviceView(
+                device: rd.device, agentVersion: rd.agentVersion, factsHash: rd.factsHash,
+                facts: try? JSONDecoder().decode(DeviceFacts.self, from: Data(rd.factsJSON.utf8)))
+        }
+        for o in outcome?.devices ?? [] {
+            if let i = devices.firstIndex(where: { $0.device == o.device }) {
+                devices[i].plansPushed = o.plansPushed
+                devices[i].error = o.error?.description
+                devices[i].exitStatus = o.error?.exitStatus.rawValue
+            } else {
+                devices.append(DeviceView(device: o.device, plansPushed: o.plansPushed, error: o.error?.description, exitStatus: o.error?.exitStatus.rawValue))
+            }
+        }
+        return RunDocument(run: RunHeader(d.run), devices: devices, results: d.results.map { ResultView($0, includeSamples: includeSamples) })
+    }
+
+    public static func list(_ runs: [RunSummary]) -> RunList {
+        RunList(runs: runs.map { .init(run: RunHeader($0.run), devices: $0.devices, results: $0.resultCount, failed: $0.failedCount) })
+    }
+
+    public static func iso(_ unixNanoseconds: Int64) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date(timeIntervalSince1970: Double(unixNanoseconds) / 1e9))
+    }
+
+    public static func encode<T: Encodable>(_ value: T) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try e.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct BoardBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "boardbench",
+        abstract: "Benchmark ML models on Linux edge boards over SSH.",
+        discussion: "Exit statuses are listed in docs/formats.md.",
+        version: "0.1.0",
+        subcommands: [Device.self, Run.self, Results.self, Report.self, Compile.self, Demo.self])
+}

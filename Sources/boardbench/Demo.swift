@@ -1,0 +1,33 @@
+import ArgumentParser
+import Controller
+import Foundation
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Enrol this machine, run the quick profile on it and write the report.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Agent executable (default: next to boardbench).") var agent: String?
+
+    func run() throws {
+        let ws = global.resolved
+        let logger = global.logger()
+        if !FileManager.default.fileExists(atPath: ws.deviceFile("local").path) {
+            var o = EnrolOptions(name: "local")
+            o.local = true
+            o.agentPath = agent
+            _ = try boardbench.run { () throws(ControllerError) in try Enrolment.enrol(o, workspace: ws, logger: logger) }
+        }
+        let store = try global.openStore()
+        let coordinator = RunCoordinator(workspace: ws, store: store, logger: logger)
+        let outcome = try boardbench.run { () throws(ControllerError) in
+            try coordinator.run(RunOptions(profile: "quick", devices: ["local"], agentPath: agent))
+        }
+        let detail = try boardbench.run { () throws(StoreError) in try store.run(outcome.runId) }
+        printOut(ResultsTable.render(detail))
+        let paths = try boardbench.run { () throws(ControllerError) in try ReportWriter.write(store: store, run: outcome.runId, to: ws.reportsDirectory) }
+        printOut("run \(outcome.runId): \(outcome.status); report: \(paths[0])")
+        if let e = outcome.devices.compactMap(\.error).first { throw fail(e) }
+    }
+}
+
+import Store

@@ -1,0 +1,56 @@
+import ArgumentParser
+import BenchCore
+import Controller
+import Store
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a profile's benchmarks on devices and store every sample.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Profile file, or the name of an embedded profile (quick).") var profile: String
+    @Option(help: "Device to run on (repeat for several).") var device: [String] = []
+    @Option(help: "Agent executable to deploy if a device lacks this version.") var agent: String?
+    @Flag(help: "Print one JSON document on stdout.") var json = false
+
+    func validate() throws {
+        if device.isEmpty { throw ValidationError("give at least one --device NAME") }
+    }
+
+    func run() throws {
+        let store = try global.openStore()
+        let coordinator = RunCoordinator(workspace: global.resolved, store: store, logger: global.logger())
+        let options = RunOptions(profile: profile, devices: device, agentPath: agent)
+        let outcome = try boardbench.run { () throws(ControllerError) in try coordinator.run(options) }
+        let detail = try boardbench.run { () throws(StoreError) in try store.run(outcome.runId) }
+        if json {
+            printOut(try Views.encode(Views.document(detail, includeSamples: false, outcome: outcome)))
+        } else {
+            printOut(ResultsTable.render(detail))
+            printOut("run \(outcome.runId): \(outcome.status)")
+        }
+        for d in outcome.devices { if let e = d.error { printError("error: \(e.description)") } }
+        if let e = outcome.devices.compactMap(\.error).first { throw ExitCode(e.exitStatus.rawValue) }
+        if outcome.status != "completed" { throw ExitCode(ExitStatus.partialRun.rawValue) }
+    }
+}
+
+/// The human summary: one line per benchmark with median, p90, min and max.
+enum ResultsTable {
+    static func render(_ d: RunDetail) -> String {
+        var rows = [["device", "benchmark", "samples", "median", "p90", "min", "max"]]
+        for r in d.results {
+            if let s = r.statistics {
+                rows.append(
+                    [r.record.device, r.record.benchmark, "\(s.count)", Format.duration(s.median), Format.duration(s.p90), Format.duration(s.min), Format.duration(s.max)])
+            } else {
+                rows.append([r.record.device, r.record.benchmark, "failed: \(r.record.error ?? "no samples")", "", "", "", ""])
+            }
+        }
+        let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            zip(row, widths).enumerated().map { i, p in
+                i < 2 ? p.0.padding(toLength: p.1, withPad: " ", startingAt: 0) : String(repeating: " ", count: p.1 - p.0.count) + p.0
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
