@@ -30,7 +30,7 @@ public enum Deployment {
         let unique = Dictionary(plans.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         let paths = unique.keys.sorted().map { config.planPath(hash: $0) }
         var present = Set<String>()
-        do {
+        do throws(TransportError) {
             let script = #"for f in "$@"; do if [ -f "$f" ]; then sha256sum "$f"; fi; done"#
             let r = try t.run(["sh", "-c", script, "sh"] + paths, timeoutSeconds: 300)
             for line in String(decoding: r.stdout, as: UTF8.self).split(separator: "\n") {
@@ -45,10 +45,8 @@ public enum Deployment {
                 pushed += 1
             }
             return pushed
-        } catch let e as TransportError {
-            throw .transport(e)
         } catch {
-            throw .agentFailed(device: t.label, reason: "\(error)")
+            throw .transport(error)
         }
     }
 }

@@ -9,6 +9,7 @@ public struct RequiredLibrary: Sendable, Equatable {
     public static let agentLibraries = [
         RequiredLibrary(soname: "libopenblas.so.0", debianPackage: "libopenblas0"),
         RequiredLibrary(soname: "libpfm.so.4", debianPackage: "libpfm4"),
+        RequiredLibrary(soname: "libstdc++.so.6", debianPackage: "libstdc++6"),
     ]
 }
 

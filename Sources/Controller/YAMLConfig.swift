@@ -25,7 +25,11 @@ enum YAMLConfig {
         case .typeMismatch(let type, let c): return "\(at(c.codingPath)): expected \(friendly(type))"
         case .valueNotFound(let type, let c): return "\(at(c.codingPath)): expected \(friendly(type)), found nothing"
         case .keyNotFound(let key, let c): return "\(at(c.codingPath)): missing required field \(key.stringValue)"
-        case .dataCorrupted(let c): return "\(at(c.codingPath)): \(c.debugDescription)"
+        case .dataCorrupted(let c):
+            if let underlying = c.underlyingError {
+                return "not valid YAML: \(String(describing: underlying).replacingOccurrences(of: "\n", with: " "))"
+            }
+            return "\(at(c.codingPath)): \(c.debugDescription)"
         @unknown default: return "\(error)"
         }
     }

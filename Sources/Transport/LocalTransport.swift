@@ -1,8 +1,9 @@
 import Foundation
 
 /// Runs commands as child processes of this host, with the same semantics as `SSHSession`:
-/// argv is executed directly (no shell), stdin/stdout/stderr are pumped together with poll(2),
-/// and uploads go through a temp file plus rename(2).
+/// argv is executed directly (no shell, posix_spawn), stdin/stdout/stderr are pumped together
+/// with poll(2), and uploads go through a temp file plus rename(2). On timeout or when a stream
+/// is stopped, the child's whole process group is killed.
 ///
 /// Differences from SSH: an executable that is not found throws `.local` (a remote shell would
 /// exit with 127), and a child killed by a signal reports 128 + the signal number.
@@ -38,30 +39,9 @@ public final class LocalTransport: DeviceTransport {
         _ argv: [String], stdin: Data, limit: ExecLimit, onStdout: (Data) -> Bool
     ) throws(TransportError) -> ExecEnd {
         let what = describeCommand(argv)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try resolveExecutable(argv[0]))
-        process.arguments = Array(argv.dropFirst())
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw .local(label: label, reason: "cannot start \(what): \(error.localizedDescription)")
-        }
-        // Every exit path below must reap the child; killing first when we give up on it.
-        var reaped = false
-        defer {
-            if !reaped {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
-        }
-
-        var pump = PipePump(
-            label: label, stdin: stdin, stdinHandle: input.fileHandleForWriting,
-            stdout: output.fileHandleForReading.fileDescriptor, stderr: errors.fileHandleForReading.fileDescriptor)
+        // Dropping `child` on any early exit kills its process group and reaps it.
+        let child = try ChildProcess(executable: resolveExecutable(argv[0]), argv: argv, label: label)
+        var pump = PipePump(label: label, stdin: stdin, child: child)
         try pump.prepare()
         let start = monotonicSeconds()
         var lastStdout = start
@@ -75,15 +55,10 @@ public final class LocalTransport: DeviceTransport {
             guard remaining > 0 else { throw .timedOut(label: label, what: what, seconds: limit.seconds) }
             if let chunk = try pump.step(timeoutMilliseconds: Int32(min(remaining, 1) * 1000) + 1) {
                 lastStdout = monotonicSeconds()
-                // Returning stops the child through the defer above.
                 guard onStdout(chunk) else { return .stopped }
             }
         }
-        process.waitUntilExit()
-        reaped = true
-        let status = process.terminationStatus
-        let signaled = process.terminationReason == .uncaughtSignal
-        return .exited(exitStatus: signaled ? 128 + status : status, stderr: pump.stderrBytes)
+        return .exited(exitStatus: child.waitForExit(), stderr: pump.stderrBytes)
     }
 
     /// PATH lookup done here, not by /usr/bin/env, so argv[0] can never be read as an env option.
@@ -102,37 +77,34 @@ public final class LocalTransport: DeviceTransport {
 private struct PipePump {
     let label: String
     let stdin: Data
-    var stdinHandle: FileHandle?
+    let child: ChildProcess
     var stdinOffset = 0
-    var stdoutFD: Int32?
-    var stderrFD: Int32?
+    var stdoutOpen = true
+    var stderrOpen = true
     var stderrBytes = Data()
     var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
-    init(label: String, stdin: Data, stdinHandle: FileHandle, stdout: Int32, stderr: Int32) {
+    init(label: String, stdin: Data, child: ChildProcess) {
         self.label = label
         self.stdin = stdin
-        self.stdinHandle = stdinHandle
-        self.stdoutFD = stdout
-        self.stderrFD = stderr
+        self.child = child
     }
 
-    var finished: Bool { stdoutFD == nil && stderrFD == nil }
+    var finished: Bool { !stdoutOpen && !stderrOpen }
 
-    mutating func prepare() throws(TransportError) {
-        guard let handle = stdinHandle else { return }
-        if stdin.isEmpty { return try closeStdin() }
+    func prepare() throws(TransportError) {
+        if stdin.isEmpty { return child.closeStdin() }
         // Non-blocking so a child that stops reading cannot stall the output pumping.
-        let fd = handle.fileDescriptor
+        let fd = child.stdinFD
         guard fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0 else { throw error("cannot configure stdin") }
     }
 
     /// Waits up to the timeout for any pipe, moves what is ready; returns stdout bytes if any.
     mutating func step(timeoutMilliseconds: Int32) throws(TransportError) -> Data? {
         var fds: [pollfd] = []
-        if let fd = stdoutFD { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
-        if let fd = stderrFD { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
-        if let handle = stdinHandle { fds.append(pollfd(fd: handle.fileDescriptor, events: Int16(POLLOUT), revents: 0)) }
+        if stdoutOpen { fds.append(pollfd(fd: child.stdoutFD, events: Int16(POLLIN), revents: 0)) }
+        if stderrOpen { fds.append(pollfd(fd: child.stderrFD, events: Int16(POLLIN), revents: 0)) }
+        if child.stdinFD >= 0 { fds.append(pollfd(fd: child.stdinFD, events: Int16(POLLOUT), revents: 0)) }
         let ready = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
         if ready < 0 {
             if errno == EINTR { return nil }
@@ -140,10 +112,11 @@ private struct PipePump {
         }
         var stdoutChunk: Data?
         for entry in fds where entry.revents != 0 {
-            if entry.fd == stdoutFD {
-                stdoutChunk = try read(entry.fd) { $0.stdoutFD = nil }
-            } else if entry.fd == stderrFD {
-                if let bytes = try read(entry.fd, onEOF: { $0.stderrFD = nil }) { stderrBytes.append(bytes) }
+            if entry.fd == child.stdoutFD {
+                stdoutChunk = try read(entry.fd)
+                if stdoutChunk == nil && atEOF { stdoutOpen = false }
+            } else if entry.fd == child.stderrFD {
+                if let bytes = try read(entry.fd) { stderrBytes.append(bytes) } else if atEOF { stderrOpen = false }
             } else {
                 try writeStdin()
             }
@@ -151,11 +124,15 @@ private struct PipePump {
         return stdoutChunk
     }
 
-    private mutating func read(_ fd: Int32, onEOF: (inout PipePump) -> Void) throws(TransportError) -> Data? {
+    /// Set by `read` when the pipe reported end of file.
+    private var atEOF = false
+
+    private mutating func read(_ fd: Int32) throws(TransportError) -> Data? {
+        atEOF = false
         let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         if n > 0 { return Data(buffer[0..<n]) }
         if n == 0 {
-            onEOF(&self)
+            atEOF = true
             return nil
         }
         if errno == EAGAIN || errno == EINTR { return nil }
@@ -163,30 +140,19 @@ private struct PipePump {
     }
 
     private mutating func writeStdin() throws(TransportError) {
-        guard let handle = stdinHandle else { return }
         let offset = stdinOffset
         let count = min(64 * 1024, stdin.count - offset)
-        let n = stdin.withUnsafeBytes { Glibc.write(handle.fileDescriptor, $0.baseAddress! + offset, count) }
+        let n = stdin.withUnsafeBytes { Glibc.write(child.stdinFD, $0.baseAddress! + offset, count) }
         if n >= 0 {
             stdinOffset += n
-            if stdinOffset == stdin.count { try closeStdin() }
+            if stdinOffset == stdin.count { child.closeStdin() }
             return
         }
         switch errno {
         case EAGAIN, EINTR: return
         // The child exited or closed stdin without reading it all; like an SSH command would.
-        case EPIPE: try closeStdin()
+        case EPIPE: child.closeStdin()
         default: throw error("cannot write the child's stdin")
-        }
-    }
-
-    private mutating func closeStdin() throws(TransportError) {
-        guard let handle = stdinHandle else { return }
-        stdinHandle = nil
-        do {
-            try handle.close()
-        } catch {
-            throw .local(label: label, reason: "cannot close the child's stdin: \(error.localizedDescription)")
         }
     }
 

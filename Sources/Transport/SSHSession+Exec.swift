@@ -54,16 +54,7 @@ extension SSHSession {
             let start = monotonicSeconds()
             var lastStdout = start
             while !pump.finished {
-                try pump.feedStdin(self)
-                let activity = try pump.drain(self)
-                if let chunk = activity.stdout {
-                    lastStdout = monotonicSeconds()
-                    guard onStdout(chunk) else {
-                        stop(channel)
-                        return .stopped
-                    }
-                }
-                if activity.any { continue }
+                // Checked on every pass, so a chatty command cannot outrun its deadline.
                 let now = monotonicSeconds()
                 let remaining: Double
                 switch limit {
@@ -74,6 +65,16 @@ extension SSHSession {
                     stop(channel)
                     throw .timedOut(label: label, what: what, seconds: limit.seconds)
                 }
+                try pump.feedStdin(self)
+                let activity = try pump.drain(self)
+                if let chunk = activity.stdout {
+                    lastStdout = monotonicSeconds()
+                    guard onStdout(chunk) else {
+                        stop(channel)
+                        return .stopped
+                    }
+                }
+                if activity.any { continue }
                 // Short waits keep stderr and stdin moving while stdout is quiet.
                 try pump.wait(self, milliseconds: Int32(min(remaining, 0.05) * 1000) + 1)
             }
@@ -86,8 +87,10 @@ extension SSHSession {
         }
     }
 
-    /// Stops a command whose output we no longer want. The kill request is best-effort:
-    /// older sshd ignore it, and closing the channel then ends the command via SIGPIPE/EOF.
+    /// Stops a command whose output we no longer want. The "signal" request makes OpenSSH
+    /// killpg the command, but OpenSSH refuses it for root logins ("session signalling requires
+    /// privilege separation"), so it is best-effort: closing the channel then ends the command
+    /// only when it next writes (SIGPIPE) or reads stdin (EOF).
     private func stop(_ channel: ssh_channel) {
         _ = ssh_channel_request_send_signal(channel, "KILL")
         ssh_channel_close(channel)

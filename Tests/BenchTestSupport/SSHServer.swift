@@ -1,0 +1,221 @@
+import Foundation
+
+/// A real OpenSSH sshd on 127.0.0.1 with throwaway keys, for transport tests.
+/// Everything lives in a private temp directory that `deinit` removes.
+public final class SSHServer: @unchecked Sendable {  // mutable state is guarded by `lock`
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let name: String
+    public let port: Int
+    /// The user tests log in as: whoever runs the tests (sshd here only accepts root's own keys).
+    public let user: String
+    public let clientKeyPath: String
+    /// A valid key that is not in authorized_keys.
+    public let wrongClientKeyPath: String
+    /// Scratch directory for tests to upload into.
+    public let workdir: String
+    public let directory: String
+
+    private let configPath: String
+    private let hostKeyPath: String
+    private let logPath: String
+    private let lock = NSLock()
+    private var pid: pid_t?
+
+    public static let sshdPath = "/usr/sbin/sshd"
+    public static let sshKeygenPath = "/usr/bin/ssh-keygen"
+    static let sftpServerPath = "/usr/lib/openssh/sftp-server"
+
+    /// Why the fixture cannot run here, or nil. Tests print it when they skip.
+    public static var unavailableReason: String? {
+        let fm = FileManager.default
+        if !fm.isExecutableFile(atPath: sshdPath) { return "\(sshdPath) is missing (apt-get install openssh-server)" }
+        if !fm.isExecutableFile(atPath: sshKeygenPath) { return "\(sshKeygenPath) is missing (apt-get install openssh-client)" }
+        if !fm.isExecutableFile(atPath: sftpServerPath) { return "\(sftpServerPath) is missing (apt-get install openssh-sftp-server)" }
+        // sshd needs root to switch to the logged-in user and to use privilege separation.
+        if getuid() != 0 { return "sshd fixture needs root (uid is \(getuid()))" }
+        return nil
+    }
+
+    public init(name: String = "board") throws {
+        if let reason = Self.unavailableReason { throw Failure(description: reason) }
+        self.name = name
+        let fm = FileManager.default
+        directory = fm.temporaryDirectory.appendingPathComponent("sshserver-\(name)-\(UUID().uuidString)").path
+        workdir = directory + "/work"
+        configPath = directory + "/sshd_config"
+        hostKeyPath = directory + "/hostkey"
+        logPath = directory + "/sshd.log"
+        clientKeyPath = directory + "/client_key"
+        wrongClientKeyPath = directory + "/wrong_client_key"
+        user = Self.currentUserName()
+        try fm.createDirectory(atPath: workdir, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        do {
+            try Self.ensurePrivilegeSeparationDirectory()
+            try Self.generateKey(at: hostKeyPath)
+            try Self.generateKey(at: clientKeyPath)
+            try Self.generateKey(at: wrongClientKeyPath)
+            try fm.copyItem(atPath: clientKeyPath + ".pub", toPath: directory + "/authorized_keys")
+            try writeConfig()
+            try start()
+        } catch {
+            stop()
+            try? fm.removeItem(atPath: directory)  // cleanup on a path that already failed
+            throw error
+        }
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)  // nothing to report to from deinit
+    }
+
+    /// "SHA256:..." as `ssh-keygen -l -E sha256` prints it for the current host key.
+    public var hostKeyFingerprint: String {
+        get throws {
+            let output = try Spawn.run(Self.sshKeygenPath, ["-l", "-E", "sha256", "-f", hostKeyPath + ".pub"])
+            let fields = output.split(separator: " ")
+            guard fields.count >= 2, fields[1].hasPrefix("SHA256:") else {
+                throw Failure(description: "unexpected ssh-keygen -l output: \(output)")
+            }
+            return String(fields[1])
+        }
+    }
+
+    /// Replaces the host key (as a reinstalled board would) and restarts sshd on the same port.
+    public func rotateHostKey() throws {
+        stop()
+        let fm = FileManager.default
+        try fm.removeItem(atPath: hostKeyPath)
+        try fm.removeItem(atPath: hostKeyPath + ".pub")
+        try Self.generateKey(at: hostKeyPath)
+        try start()
+    }
+
+    /// Kills sshd and waits for it; safe to call repeatedly.
+    public func stop() {
+        lock.lock()
+        let running = pid
+        pid = nil
+        lock.unlock()
+        guard let running else { return }
+        kill(running, SIGTERM)
+        Spawn.wait(running)
+    }
+
+    // MARK: - Internals
+
+    private func writeConfig() throws {
+        let config = """
+            Port \(port)
+            ListenAddress 127.0.0.1
+            HostKey \(hostKeyPath)
+            PidFile \(directory)/sshd.pid
+            AuthorizedKeysFile \(directory)/authorized_keys
+            StrictModes no
+            UsePAM no
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            PubkeyAuthentication yes
+            PermitRootLogin prohibit-password
+            LogLevel ERROR
+            MaxStartups 100
+            MaxSessions 100
+            Subsystem sftp \(Self.sftpServerPath)
+
+            """
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    private func start() throws {
+        // -D: stay in the foreground as our child; -e: errors to the log instead of syslog.
+        let sshd = try Spawn.start(Self.sshdPath, ["-D", "-e", "-f", configPath], outputPath: logPath)
+        lock.lock()
+        pid = sshd
+        lock.unlock()
+
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let status = Spawn.poll(sshd) {
+                lock.lock()
+                pid = nil
+                lock.unlock()
+                throw Failure(description: "sshd exited with status \(status) on port \(port): \(logText())")
+            }
+            if Self.acceptsTCP(port: port) { return }
+            usleep(20_000)
+        }
+        stop()
+        throw Failure(description: "sshd did not accept connections on 127.0.0.1:\(port) within 10 s: \(logText())")
+    }
+
+    private func logText() -> String {
+        do {
+            return try String(contentsOfFile: logPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            return "(sshd log \(logPath) unreadable: \(error))"
+        }
+    }
+
+    private static func ensurePrivilegeSeparationDirectory() throws {
+        let path = "/run/sshd"
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        // Concurrent fixtures may race to create it; an existing directory is success.
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func generateKey(at path: String) throws {
+        _ = try Spawn.run(sshKeygenPath, ["-q", "-t", "ed25519", "-N", "", "-C", "boardbench-test", "-f", path])
+    }
+
+    private static func currentUserName() -> String {
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return ProcessInfo.processInfo.environment["USER"] ?? "root"
+    }
+
+    /// Binds port 0 to let the kernel pick a free port. Another process could take it before
+    /// sshd binds; `start` then fails loudly with sshd's "Address already in use".
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket(): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw Failure(description: "bind(): \(String(cString: strerror(errno)))") }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw Failure(description: "getsockname(): \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    private static func acceptsTCP(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        let connected = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return connected == 0
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return address
+    }
+}

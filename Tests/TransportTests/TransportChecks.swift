@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+import Transport
+
+/// Behaviour every DeviceTransport must have, written once and run against each transport.
+/// `scratch` is a directory the transport can write to (on the "device").
+/// Sleeps are short because over SSH as root an abandoned command is not killed (see SSHSession).
+enum TransportCheck: String, CaseIterable, Sendable, CustomStringConvertible {
+    case runCollectsStdoutStderrAndExitStatus
+    case runReportsDeathBySignal
+    case hostileArgumentsStayLiteral
+    case stdinIsPassedThrough
+    case runTimeoutThrows
+    case runTimeoutFiresDespiteContinuousOutput
+    case streamIdleTimeoutIgnoresStderr
+    case streamDeliversLinesInOrder
+    case streamIdleTimeoutThrowsAndTransportStaysUsable
+    case streamRethrowsLineHandlerError
+    case uploadWritesAtomicallyWithMode
+    case uploadReplacesExistingFile
+    case uploadFileStreamsLocalFile
+    case failedUploadLeavesNoTempFile
+    case uploadOntoDirectoryFails
+
+    var description: String { rawValue }
+
+    func run(on transport: any DeviceTransport, scratch: String) throws {
+        switch self {
+        case .runCollectsStdoutStderrAndExitStatus:
+            let result = try transport.run(["sh", "-c", "echo hello; echo oops >&2; exit 3"], timeoutSeconds: 20)
+            #expect(result.exitStatus == 3)
+            #expect(result.stdout == Data("hello\n".utf8))
+            #expect(result.stderr == Data("oops\n".utf8))
+            let echo = try transport.run(["echo", "hi there"], timeoutSeconds: 20)
+            #expect(echo.exitStatus == 0)
+            #expect(echo.stdout == Data("hi there\n".utf8))
+            #expect(echo.stderr.isEmpty)
+
+        case .runReportsDeathBySignal:
+            let result = try transport.run(["sh", "-c", "kill -TERM $$"], timeoutSeconds: 20)
+            #expect(result.exitStatus == 128 + 15)
+
+        case .hostileArgumentsStayLiteral:
+            let marker = scratch + "/pwned"
+            let hostile = [
+                "$(touch \(marker))", "`touch \(marker)`", "it's", "say \"hi\"", "line1\nline2",
+                "  spaced  out  ", "", "; touch \(marker)", "*", "\\", "'$HOME'", "a\tb", "-n",
+            ]
+            let result = try transport.run(["printf", "%s\\0"] + hostile, timeoutSeconds: 20)
+            #expect(result.exitStatus == 0)
+            let expected = hostile.map { Data($0.utf8) + Data([0]) }.reduce(Data(), +)
+            #expect(result.stdout == expected)
+            let probe = try transport.run(["test", "-e", marker], timeoutSeconds: 20)
+            #expect(probe.exitStatus == 1, "a hostile argument was executed: \(marker) exists")
+
+        case .stdinIsPassedThrough:
+            // Larger than the SSH channel windows, so stdin and stdout must be pumped together.
+            let payload = randomData(count: 3 * 1024 * 1024 + 17)
+            let result = try transport.run(["cat"], stdin: payload, timeoutSeconds: 60)
+            #expect(result.exitStatus == 0)
+            #expect(result.stdout.count == payload.count)
+            #expect(result.stdout == payload)
+            let empty = try transport.run(["cat"], stdin: Data(), timeoutSeconds: 20)
+            #expect(empty.stdout.isEmpty && empty.exitStatus == 0)
+
+        case .runTimeoutThrows:
+            let error = expectTransportError({ if case .timedOut = $0 { true } else { false } }) {
+                try transport.run(["sleep", "8"], timeoutSeconds: 0.5)
+            }
+            #expect(error?.description.contains("`sleep 8` timed out") == true)
+
+        case .runTimeoutFiresDespiteContinuousOutput:
+            let error = expectTransportError({ if case .timedOut = $0 { true } else { false } }) {
+                try transport.run(["sh", "-c", "i=0; while [ $i -lt 200000 ]; do echo $i; i=$((i+1)); done"],
+                                  timeoutSeconds: 0.3)
+            }
+            #expect(error != nil)
+
+        case .streamIdleTimeoutIgnoresStderr:
+            // stderr chatter is not progress: only stdout lines reset the idle timer.
+            let error = expectTransportError({ if case .timedOut = $0 { true } else { false } }) {
+                try transport.stream(["sh", "-c", "echo go; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do echo tick >&2; sleep 0.5; done; echo late"],
+                                     stdin: Data(), idleTimeoutSeconds: 1) { _ in }
+            }
+            #expect(error != nil)
+
+        case .streamDeliversLinesInOrder:
+            var lines: [String] = []
+            let outcome = try transport.stream(
+                ["sh", "-c", "cat; echo done; echo warn >&2; printf 'tail'"],
+                stdin: Data("x\ny\n\nz\n".utf8), idleTimeoutSeconds: 20
+            ) { lines.append($0) }
+            #expect(lines == ["x", "y", "", "z", "done", "tail"])
+            #expect(outcome.exitStatus == 0)
+            #expect(outcome.stderr == Data("warn\n".utf8))
+
+        case .streamIdleTimeoutThrowsAndTransportStaysUsable:
+            var lines: [String] = []
+            let error = expectTransportError({ if case .timedOut = $0 { true } else { false } }) {
+                try transport.stream(["sh", "-c", "echo first; sleep 8; echo never"],
+                                     stdin: Data(), idleTimeoutSeconds: 1) { lines.append($0) }
+            }
+            #expect(error != nil)
+            #expect(lines == ["first"])
+            let after = try transport.run(["echo", "still here"], timeoutSeconds: 20)
+            #expect(after.stdout == Data("still here\n".utf8))
+
+        case .streamRethrowsLineHandlerError:
+            struct Enough: Error, Equatable { let line: String }
+            var seen: [String] = []
+            #expect(throws: Enough(line: "2")) {
+                try transport.stream(["sh", "-c", "for i in 1 2 3 4; do echo $i; done; sleep 8"],
+                                     stdin: Data(), idleTimeoutSeconds: 20) { line in
+                    seen.append(line)
+                    if line == "2" { throw Enough(line: line) }
+                }
+            }
+            #expect(seen == ["1", "2"])
+
+        case .uploadWritesAtomicallyWithMode:
+            let payload = randomData(count: 1024 * 1024 + 3)
+            let directory = scratch + "/deep/er"
+            let target = directory + "/blob.bin"
+            try transport.upload(payload, to: target, mode: 0o750)
+            try expectRemoteFile(transport, target, equals: payload, mode: "750")
+            #expect(try listDirectory(transport, directory) == ["blob.bin"])
+
+        case .uploadReplacesExistingFile:
+            let target = scratch + "/config.json"
+            try transport.upload(Data("old old old old".utf8), to: target, mode: 0o600)
+            let replacement = Data("{\"new\": true}\n".utf8)
+            try transport.upload(replacement, to: target, mode: 0o644)
+            try expectRemoteFile(transport, target, equals: replacement, mode: "644")
+            #expect(try listDirectory(transport, scratch) == ["config.json"])
+
+        case .uploadFileStreamsLocalFile:
+            let local = try makeScratchDirectory("upload-source")
+            defer { try? FileManager.default.removeItem(atPath: local) }  // test scratch
+            let payload = randomData(count: 5 * 1024 * 1024 + 1)
+            try payload.write(to: URL(fileURLWithPath: local + "/agent"))
+            let target = scratch + "/bin/agent"
+            try transport.uploadFile(at: local + "/agent", to: target, mode: 0o755)
+            try expectRemoteFile(transport, target, equals: payload, mode: "755")
+
+        case .failedUploadLeavesNoTempFile:
+            // A directory opens fine but read(2) fails: the upload breaks after the temp file exists.
+            let target = scratch + "/out/agent"
+            let error = expectTransportError({ if case .local = $0 { true } else { false } }) {
+                try transport.uploadFile(at: "/", to: target, mode: 0o755)
+            }
+            #expect(error != nil)
+            #expect(try listDirectory(transport, scratch + "/out") == [])
+            _ = expectTransportError({ if case .local = $0 { true } else { false } }) {
+                try transport.uploadFile(at: scratch + "/does-not-exist", to: target, mode: 0o755)
+            }
+
+        case .uploadOntoDirectoryFails:
+            let target = scratch + "/adir"
+            _ = try transport.run(["mkdir", "-p", target + "/inner"], timeoutSeconds: 20)
+            let error = expectTransportError({ if case .sftp = $0 { true } else { false } }) {
+                try transport.upload(Data("x".utf8), to: target, mode: 0o644)
+            }
+            #expect(error != nil)
+            #expect(try listDirectory(transport, scratch) == ["adir"])
+            #expect(try listDirectory(transport, target) == ["inner"])
+        }
+    }
+}
+
+/// Content (via sha256sum and cat on the device) and permission bits of an uploaded file.
+private func expectRemoteFile(
+    _ transport: any DeviceTransport, _ path: String, equals payload: Data, mode: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    let remoteHash = try transport.run(["sha256sum", path], timeoutSeconds: 30)
+    #expect(remoteHash.exitStatus == 0, sourceLocation: sourceLocation)
+    let expectedHash = try LocalTransport(label: "host").run(["sha256sum"], stdin: payload, timeoutSeconds: 30)
+    let firstField = { (data: Data) in String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) }
+    #expect(firstField(remoteHash.stdout) != nil, sourceLocation: sourceLocation)
+    #expect(firstField(remoteHash.stdout) == firstField(expectedHash.stdout), sourceLocation: sourceLocation)
+    let content = try transport.run(["cat", path], timeoutSeconds: 30)
+    #expect(content.stdout == payload, sourceLocation: sourceLocation)
+    let stat = try transport.run(["stat", "-c", "%a", path], timeoutSeconds: 20)
+    #expect(String(decoding: stat.stdout, as: UTF8.self) == mode + "\n", sourceLocation: sourceLocation)
+}
+
+/// Every entry including dot files (temp files are dot files), sorted.
+private func listDirectory(_ transport: any DeviceTransport, _ path: String) throws -> [String] {
+    let result = try transport.run(["ls", "-A", path], timeoutSeconds: 20)
+    #expect(result.exitStatus == 0, "ls -A \(path): \(String(decoding: result.stderr, as: UTF8.self))")
+    return String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").map(String.init).sorted()
+}
