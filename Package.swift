@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "BenchTestSupport", dependencies: ["BenchCore"], path: "Tests/BenchTestSupport", swiftSettings: strict),
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore"], swiftSettings: strict),
         .testTarget(name: "ModelPlanTests", dependencies: ["ModelPlan", "Runtime"], swiftSettings: strict),
-        .testTarget(name: "ProbesTests", dependencies: ["Probes", "BenchTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes", "BenchTestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),

@@ -33,7 +33,9 @@ public struct AgentSession {
             return
         }
         guard request.protocol == AgentProtocol.version else {
-            try emit(.error(.init(code: "protocol-mismatch", message: "host speaks protocol \(request.protocol), agent \(AgentProtocol.version); redeploy the agent")))
+            try emit(
+                .error(
+                    .init(code: "protocol-mismatch", message: "host speaks protocol \(request.protocol), agent \(AgentProtocol.version); redeploy the agent")))
             return
         }
         switch request.command {

@@ -41,14 +41,16 @@ public enum BenchmarkRunner {
         let n = request.settings.iterations
         var samples = [Int64](repeating: 0, count: n)
         var offsets = [Int64](repeating: 0, count: n)
-        let origin = Clock.monotonicNanoseconds()
         for i in 0..<n {
             let t0 = Clock.monotonicNanoseconds()
             executor.execute()
             let t1 = Clock.monotonicNanoseconds()
             samples[i] = t1 - t0
-            offsets[i] = t0 - origin
+            offsets[i] = t0
         }
+        // Offsets are relative to the first sample's start.
+        let origin = offsets.first ?? 0
+        for i in 0..<n { offsets[i] -= origin }
         return BenchmarkOutcome(
             benchmark: request.name, planHash: request.planHash, status: .ok, error: nil,
             runtimeVersion: RuntimeInfo.version, settings: request.settings, startedAtUnixNanoseconds: startedAt,

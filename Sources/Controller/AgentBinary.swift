@@ -8,6 +8,18 @@ public struct AgentBinary: Sendable {
     /// Highest GLIBC_x.y symbol version the binary references: the oldest glibc it runs on.
     public var minimumGlibc: String?
 
+    public init(path: String, architecture: String, minimumGlibc: String?) {
+        self.path = path
+        self.architecture = architecture
+        self.minimumGlibc = minimumGlibc
+    }
+
+    /// SHA-256 of the executable, lowercase hex: what the board must hold.
+    public func sha256() throws(ControllerError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .fileNotFound(path: path, what: "agent executable") }
+        return PlanIdentity.hash(data)
+    }
+
     /// Finds the agent: `explicit` (--agent), then `BOARDBENCH_AGENT`, then next to this executable.
     public static func locate(explicit: String?) throws(ControllerError) -> AgentBinary {
         var candidates: [String] = []

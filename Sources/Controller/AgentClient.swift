@@ -49,7 +49,10 @@ public struct AgentClient {
                     guard !sawHello else { throw ControllerError.agentProtocol(device: device, reason: "second hello") }
                     guard h.protocol == AgentProtocol.version, h.agentVersion == BoardBenchVersion.current else {
                         throw ControllerError.agentProtocol(
-                            device: device, reason: "agent \(h.agentVersion) speaks protocol \(h.protocol), host \(BoardBenchVersion.current) needs \(AgentProtocol.version); re-enrol to redeploy")
+                            device: device,
+                            reason:
+                                "agent \(h.agentVersion) speaks protocol \(h.protocol), host \(BoardBenchVersion.current) needs \(AgentProtocol.version); re-enrol to redeploy"
+                        )
                     }
                     sawHello = true
                 case .error(let f):

@@ -4,22 +4,31 @@ import Transport
 
 /// Puts the agent and plans on a device, only when the device lacks them.
 public enum Deployment {
-    /// Makes sure `<workdir>/agent/<version>/boardbench-agent` exists and reports this version.
+    /// Makes sure `<workdir>/agent/<version>/boardbench-agent` holds exactly `binary`'s bytes
+    /// (compared by SHA-256, so a different build of the same version is replaced too) and
+    /// reports this version.
     public static func ensureAgent(_ t: any DeviceTransport, config: DeviceConfig, binary: AgentBinary) throws(ControllerError) -> AgentClient {
         let path = config.agentPath(version: BoardBenchVersion.current)
         let client = AgentClient(transport: t, agentPath: path, sysfsRoot: config.sysfsRoot ?? "/")
-        if client.version()?.agentVersion == BoardBenchVersion.current { return client }
-        do {
-            try t.uploadFile(at: binary.path, to: path, mode: 0o755)
-        } catch {
-            throw .transport(error)
+        let localHash = try binary.sha256()
+        let remote = try? t.run(["sha256sum", path], timeoutSeconds: 120)
+        let remoteHash = remote.flatMap { $0.exitStatus == 0 ? String(decoding: $0.stdout, as: UTF8.self).split(separator: " ").first.map(String.init) : nil }
+        if remoteHash != localHash {
+            do {
+                try t.uploadFile(at: binary.path, to: path, mode: 0o755)
+            } catch {
+                throw .transport(error)
+            }
         }
         guard let hello = client.version() else {
             let detail = (try? t.run([path, "version"], timeoutSeconds: 60)).map { String(decoding: $0.stderr, as: UTF8.self) } ?? ""
             throw .agentFailed(device: t.label, reason: "the deployed agent does not start: \(detail.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         guard hello.agentVersion == BoardBenchVersion.current, hello.protocol == AgentProtocol.version else {
-            throw .agentProtocol(device: t.label, reason: "deployed agent reports \(hello.agentVersion)/protocol \(hello.protocol), expected \(BoardBenchVersion.current)/\(AgentProtocol.version)")
+            throw .agentProtocol(
+                device: t.label,
+                reason:
+                    "deployed agent reports \(hello.agentVersion)/protocol \(hello.protocol), expected \(BoardBenchVersion.current)/\(AgentProtocol.version)")
         }
         return client
     }

@@ -42,11 +42,12 @@ public enum DeviceFile {
 
     /// The new text of the device file; pure, so tests check that user edits survive.
     public static func render(_ config: DeviceConfig, over existing: String?) -> String {
-        var text = existing ?? """
-            # BoardBench device file. Edit freely: only `facts:` is rewritten by
-            # `boardbench device enrol` and `device probe`.
+        var text =
+            existing ?? """
+                # BoardBench device file. Edit freely: only `facts:` is rewritten by
+                # `boardbench device enrol` and `device probe`.
 
-            """
+                """
         let fields: [(String, String?)] = [
             ("name", config.name), ("transport", config.transport.rawValue), ("host", config.host),
             ("port", config.port.map(String.init)), ("user", config.user), ("identity", config.identity),

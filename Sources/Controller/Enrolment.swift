@@ -25,7 +25,8 @@ public enum Enrolment {
     public static func enrol(_ o: EnrolOptions, workspace: Workspace, logger: Logger) throws(ControllerError) -> DeviceConfig {
         func log(_ m: String) { logger.info("\(m)") }
         do { try EntityName.validate(o.name, kind: "device") } catch { throw .invalidArgument(error.description) }
-        let existing: DeviceConfig? = FileManager.default.fileExists(atPath: workspace.deviceFile(o.name).path)
+        let existing: DeviceConfig? =
+            FileManager.default.fileExists(atPath: workspace.deviceFile(o.name).path)
             ? try DeviceFile.load(o.name, in: workspace) : nil
         var config = existing ?? DeviceConfig(name: o.name, transport: o.local ? .local : .ssh, workdir: "/")
         if o.local {

@@ -18,6 +18,12 @@ public struct PreflightReport: Sendable, Equatable {
     public var architecture: String
     public var glibc: String?
     public var missingLibraries: [RequiredLibrary]
+
+    public init(architecture: String, glibc: String?, missingLibraries: [RequiredLibrary]) {
+        self.architecture = architecture
+        self.glibc = glibc
+        self.missingLibraries = missingLibraries
+    }
 }
 
 public enum Preflight {

@@ -126,7 +126,8 @@ public struct RunCoordinator {
                 guard let model = modelOf[r.benchmark] else {
                     throw ControllerError.agentProtocol(device: config.name, reason: "result for unknown benchmark \(r.benchmark)")
                 }
-                try store.recordResult(Self.record(r, runId: runId, device: config.name, model: model), samples: r.samplesNanoseconds, offsets: r.sampleOffsetsNanoseconds)
+                try store.recordResult(
+                    Self.record(r, runId: runId, device: config.name, model: model), samples: r.samplesNanoseconds, offsets: r.sampleOffsetsNanoseconds)
                 collected.append(r)
                 log(Self.describe(r, device: config.name))
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Edits top-level keys of a YAML document as text, so comments, ordering and any keys the
@@ -38,5 +39,3 @@ enum YAMLText {
         line.hasPrefix("\(key):") || line.hasPrefix("\"\(key)\":") || line.hasPrefix("'\(key)':")
     }
 }
-
-import Foundation

@@ -6,10 +6,12 @@ extension PlanCodec {
         var h = ByteReader(bytes[8..<PlanFormat.headerSize], context: "header")
         let version = Int(try h.u16())
         guard version == PlanFormat.version else { throw .unsupportedVersion(found: version, supported: PlanFormat.version) }
-        _ = try h.u16()
+        let flags = try h.u16()
         let sectionCount = Int(try h.u32())
         let fileSize = try h.u64()
         let headerCRC = try h.u32()
+        let reserved = try h.u32()
+        guard flags == 0, reserved == 0 else { throw .malformed("reserved header fields are not zero") }
         guard fileSize <= UInt64(PlanFormat.maxFileSize) else { throw .malformed("header claims \(fileSize) bytes (limit 2 GiB)") }
         guard Int(fileSize) == bytes.count else { throw .truncated(expected: Int(fileSize), actual: bytes.count) }
         guard sectionCount <= 16 else { throw .malformed("\(sectionCount) sections (at most 16)") }
@@ -20,6 +22,7 @@ extension PlanCodec {
         }
 
         var sections: [PlanFormat.Section: ArraySlice<UInt8>] = [:]
+        var covered: [Range<Int>] = [0..<tableEnd]
         var t = ByteReader(bytes[PlanFormat.headerSize..<tableEnd], context: "section table")
         for _ in 0..<sectionCount {
             let tag = try t.u32(), crc = try t.u32(), offset = try t.u64(), length = try t.u64()
@@ -34,7 +37,9 @@ extension PlanCodec {
             let body = bytes[Int(offset)..<Int(offset + length)]
             guard CRC32.checksum(body) == crc else { throw .checksumMismatch(section: kind.rawValue) }
             sections[kind] = body
+            covered.append(Int(offset)..<Int(offset + length))
         }
+        try checkGaps(covered, in: bytes)
         guard let graphBytes = sections[.graph], let weights = sections[.weights] else {
             throw .malformed("missing a required section (GRPH, WGHT)")
         }
@@ -42,6 +47,18 @@ extension PlanCodec {
         g.weights = Array(weights)
         try GraphValidator.validate(g)
         return g
+    }
+
+    /// Sections must not overlap, and every byte outside them (alignment padding) must be
+    /// zero: no byte of a plan escapes a check.
+    private static func checkGaps(_ ranges: [Range<Int>], in bytes: [UInt8]) throws(PlanError) {
+        var cursor = 0
+        for r in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            guard r.lowerBound >= cursor else { throw .malformed("sections overlap") }
+            guard bytes[cursor..<r.lowerBound].allSatisfy({ $0 == 0 }) else { throw .malformed("non-zero padding before offset \(r.lowerBound)") }
+            cursor = r.upperBound
+        }
+        guard bytes[cursor...].allSatisfy({ $0 == 0 }) else { throw .malformed("non-zero bytes after the last section") }
     }
 
     private static func decodeGraph(_ bytes: ArraySlice<UInt8>) throws(PlanError) -> Graph {

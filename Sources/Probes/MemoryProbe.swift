@@ -22,7 +22,7 @@ public enum MemoryProbe {
     private static func statusField(_ key: String) -> Int64? {
         guard let text = SysfsRoot("/").read("/proc/self/status") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(key) {
-            return line.dropFirst(key.count).split(separator: " ").first.flatMap { Int64($0) }
+            return line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int64($0) }
         }
         return nil
     }

@@ -19,7 +19,8 @@ public enum ReportPages {
             body += "<td class=\"l\">\(escapeHTML(facts?.blasCoreName ?? "unknown"))</td><td>\(escapeHTML(dev.agentVersion))</td></tr>\n"
         }
         body += "</table>\n<h2>Benchmarks</h2>\n"
-        body += "<table><tr><th>device</th><th class=\"l\">benchmark</th><th>samples</th><th>min</th><th>median</th><th>p90</th><th>p99</th><th>max</th><th>CV</th><th>cold start</th><th>peak RSS</th></tr>\n"
+        body +=
+            "<table><tr><th>device</th><th class=\"l\">benchmark</th><th>samples</th><th>min</th><th>median</th><th>p90</th><th>p99</th><th>max</th><th>CV</th><th>cold start</th><th>peak RSS</th></tr>\n"
         for r in d.results {
             let rec = r.record
             body += "<tr><td>\(escapeHTML(rec.device))</td><td class=\"l\">\(escapeHTML(rec.benchmark))</td>"
@@ -35,14 +36,16 @@ public enum ReportPages {
         for r in d.results {
             guard let s = r.statistics else { continue }
             body += "<h2>\(escapeHTML(r.record.benchmark)) on \(escapeHTML(r.record.device))</h2>\n"
-            body += "<p class=\"meta\">model \(escapeHTML(r.record.model)) · plan <code>\(escapeHTML(String(r.record.planHash.prefix(12))))</code> · runtime \(escapeHTML(r.record.runtimeVersion)) · median \(duration(s.median)), dashed line</p>\n"
+            body +=
+                "<p class=\"meta\">model \(escapeHTML(r.record.model)) · plan <code>\(escapeHTML(String(r.record.planHash.prefix(12))))</code> · runtime \(escapeHTML(r.record.runtimeVersion)) · median \(duration(s.median)), dashed line</p>\n"
             body += sampleChart(r.samplesNanoseconds, median: s.median) + "\n"
         }
         return page(title: "BoardBench run \(id): \(d.run.profileName)", body: body)
     }
 
     public static func index(_ runs: [RunSummary]) -> String {
-        var body = "<h1>BoardBench runs</h1>\n<table><tr><th>run</th><th class=\"l\">profile</th><th class=\"l\">devices</th><th class=\"l\">status</th><th>results</th><th>failed</th></tr>\n"
+        var body =
+            "<h1>BoardBench runs</h1>\n<table><tr><th>run</th><th class=\"l\">profile</th><th class=\"l\">devices</th><th class=\"l\">status</th><th>results</th><th>failed</th></tr>\n"
         for s in runs {
             let id = s.run.id ?? 0
             let cls = s.failedCount > 0 ? "fail" : "ok"

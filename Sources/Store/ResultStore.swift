@@ -18,12 +18,25 @@ public struct RunSummary: Sendable, Equatable, Codable {
     public var devices: [String]
     public var resultCount: Int
     public var failedCount: Int
+
+    public init(run: RunRecord, devices: [String], resultCount: Int, failedCount: Int) {
+        self.run = run
+        self.devices = devices
+        self.resultCount = resultCount
+        self.failedCount = failedCount
+    }
 }
 
 public struct RunDetail: Sendable, Codable {
     public var run: RunRecord
     public var devices: [RunDeviceRecord]
     public var results: [StoredResult]
+
+    public init(run: RunRecord, devices: [RunDeviceRecord], results: [StoredResult]) {
+        self.run = run
+        self.devices = devices
+        self.results = results
+    }
 }
 
 /// A result with its samples, in the order they were taken.
@@ -31,6 +44,12 @@ public struct StoredResult: Sendable, Codable {
     public var record: ResultRecord
     public var samplesNanoseconds: [Int64]
     public var offsetsNanoseconds: [Int64]
+
+    public init(record: ResultRecord, samplesNanoseconds: [Int64], offsetsNanoseconds: [Int64]) {
+        self.record = record
+        self.samplesNanoseconds = samplesNanoseconds
+        self.offsetsNanoseconds = offsetsNanoseconds
+    }
 
     public var statistics: Statistics? { Statistics(nanoseconds: samplesNanoseconds) }
 }

@@ -80,8 +80,9 @@ extension SSHSession {
         guard result.exitStatus == 0 else {
             let message = String(decoding: result.stderr, as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            throw .sftp(label: label, path: path,
-                        reason: "`\(argv[0])` exited with \(result.exitStatus)\(message.isEmpty ? "" : ": " + message)")
+            throw .sftp(
+                label: label, path: path,
+                reason: "`\(argv[0])` exited with \(result.exitStatus)\(message.isEmpty ? "" : ": " + message)")
         }
     }
 

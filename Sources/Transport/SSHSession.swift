@@ -39,8 +39,9 @@ public final class SSHSession: DeviceTransport {
         do throws(TransportError) {
             try configure(session, endpoint)
             guard ssh_connect(session) == SSH_OK else {
-                throw .unreachable(label: label, host: endpoint.host, port: endpoint.port,
-                                   reason: errorText(session))
+                throw .unreachable(
+                    label: label, host: endpoint.host, port: endpoint.port,
+                    reason: errorText(session))
             }
             let fingerprint = try serverFingerprint(session, label: label)
             try check(fingerprint, against: hostKeyPolicy, label: label)
@@ -80,8 +81,9 @@ public final class SSHSession: DeviceTransport {
             ("log verbosity", ssh_options_set(session, SSH_OPTIONS_LOG_VERBOSITY, &verbosity)),
         ]
         if let (name, _) = results.first(where: { $0.1 != SSH_OK }) {
-            throw .invalidArgument(label: endpoint.label,
-                                   reason: "libssh rejected the \(name) option: \(errorText(session))")
+            throw .invalidArgument(
+                label: endpoint.label,
+                reason: "libssh rejected the \(name) option: \(errorText(session))")
         }
     }
 
@@ -134,9 +136,10 @@ public final class SSHSession: DeviceTransport {
             var key: ssh_key?
             let imported = ssh_pki_import_privkey_file(identity, nil, nil, nil, &key)
             guard imported == SSH_OK, let key else {
-                throw failure(imported == SSH_EOF
-                    ? "the key file is missing or unreadable"
-                    : "the key file is not an unencrypted private key libssh can read")
+                throw failure(
+                    imported == SSH_EOF
+                        ? "the key file is missing or unreadable"
+                        : "the key file is not an unencrypted private key libssh can read")
             }
             defer { ssh_key_free(key) }
             rc = ssh_userauth_publickey(session, nil, key)

@@ -20,10 +20,10 @@ public enum TransportError: Error, CustomStringConvertible, Sendable, Equatable 
     public var label: String {
         switch self {
         case .unreachable(let label, _, _, _), .hostKeyUnknown(let label, _),
-             .hostKeyChanged(let label, _, _), .hostKeyMismatch(let label, _, _),
-             .authenticationFailed(let label, _, _, _), .timedOut(let label, _, _),
-             .channel(let label, _), .sftp(let label, _, _), .local(let label, _),
-             .invalidArgument(let label, _):
+            .hostKeyChanged(let label, _, _), .hostKeyMismatch(let label, _, _),
+            .authenticationFailed(let label, _, _, _), .timedOut(let label, _, _),
+            .channel(let label, _), .sftp(let label, _, _), .local(let label, _),
+            .invalidArgument(let label, _):
             return label
         }
     }
@@ -35,9 +35,11 @@ public enum TransportError: Error, CustomStringConvertible, Sendable, Equatable 
         case .hostKeyUnknown(let label, let fingerprint):
             return "device \(label): unknown host key \(fingerprint); check it, then pass --accept-new-host-key or --host-key-fingerprint \(fingerprint)"
         case .hostKeyChanged(let label, let pinned, let actual):
-            return "device \(label): host key changed from \(pinned) to \(actual); if the board was reinstalled, re-pin it with `boardbench device enrol \(label) --accept-new-host-key` (or --host-key-fingerprint \(actual))"
+            return
+                "device \(label): host key changed from \(pinned) to \(actual); if the board was reinstalled, re-pin it with `boardbench device enrol \(label) --accept-new-host-key` (or --host-key-fingerprint \(actual))"
         case .hostKeyMismatch(let label, let expected, let actual):
-            return "device \(label): host key is \(actual) but --host-key-fingerprint expected \(expected); check the fingerprint on the board with `ssh-keygen -l -E sha256 -f /etc/ssh/ssh_host_ed25519_key.pub`"
+            return
+                "device \(label): host key is \(actual) but --host-key-fingerprint expected \(expected); check the fingerprint on the board with `ssh-keygen -l -E sha256 -f /etc/ssh/ssh_host_ed25519_key.pub`"
         case .authenticationFailed(let label, let user, let identity, let reason):
             let with = identity.map { "with identity \($0)" } ?? "with ssh-agent and the default keys"
             return "device \(label): key authentication as \(user) failed \(with) (\(reason)); check --identity and the board's authorized_keys"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Controller
 import Foundation
+import Store
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,5 +30,3 @@ struct Demo: ParsableCommand {
         if let e = outcome.devices.compactMap(\.error).first { throw fail(e) }
     }
 }
-
-import Store

@@ -45,7 +45,8 @@ extension Device {
                 printOut(try Views.encode(config))
             } else {
                 let f = config.facts
-                printOut("enrolled \(config.name): \(f?.cpuModel ?? "?") (\(f?.architecture ?? "?"), \(f?.logicalCores ?? 0) cores), \(f?.operatingSystem ?? "?")")
+                printOut(
+                    "enrolled \(config.name): \(f?.cpuModel ?? "?") (\(f?.architecture ?? "?"), \(f?.logicalCores ?? 0) cores), \(f?.operatingSystem ?? "?")")
                 if let fp = config.hostKeyFingerprint { printOut("host key \(fp) pinned") }
                 printOut("wrote \(global.resolved.deviceFile(config.name).path)")
             }

@@ -20,7 +20,9 @@ extension Results {
                 return
             }
             for r in runs {
-                printOut("\(r.run.id ?? 0)\t\(Views.iso(r.run.createdAtUnixNanoseconds))\t\(r.run.profileName)\t\(r.devices.joined(separator: ","))\t\(r.run.status)\t\(r.resultCount) results, \(r.failedCount) failed")
+                printOut(
+                    "\(r.run.id ?? 0)\t\(Views.iso(r.run.createdAtUnixNanoseconds))\t\(r.run.profileName)\t\(r.devices.joined(separator: ","))\t\(r.run.status)\t\(r.resultCount) results, \(r.failedCount) failed"
+                )
             }
         }
     }

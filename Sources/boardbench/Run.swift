@@ -41,7 +41,10 @@ enum ResultsTable {
         for r in d.results {
             if let s = r.statistics {
                 rows.append(
-                    [r.record.device, r.record.benchmark, "\(s.count)", Format.duration(s.median), Format.duration(s.p90), Format.duration(s.min), Format.duration(s.max)])
+                    [
+                        r.record.device, r.record.benchmark, "\(s.count)", Format.duration(s.median), Format.duration(s.p90), Format.duration(s.min),
+                        Format.duration(s.max),
+                    ])
             } else {
                 rows.append([r.record.device, r.record.benchmark, "failed: \(r.record.error ?? "no samples")", "", "", "", ""])
             }

@@ -64,10 +64,17 @@ struct EndToEndTests {
         let runs = try #require(try EndToEnd.object(list.stdout)["runs"] as? [[String: Any]])
         #expect(runs.count == 1 && runs.first?["results"] as? Int == 2)
 
+        // A different build under the same version is replaced (agents are compared by SHA-256).
+        let remoteAgent = board.workdir + "/bb/agent/0.1.0/boardbench-agent"
+        let handle = try #require(FileHandle(forWritingAtPath: remoteAgent))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("stale build".utf8))
+        try handle.close()
         // A second run finds both plans on the board and pushes nothing.
         let again = try cli(["run", "--profile", workspace.appendingPathComponent("tiny.yaml").path, "--device", "b1", "--json"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect((try EndToEnd.object(again.stdout)["devices"] as? [[String: Any]])?.first?["plansPushed"] as? Int == 0)
+        #expect(FileManager.default.contents(atPath: remoteAgent) == FileManager.default.contents(atPath: CommandLineTool.agent))
 
         let reports = workspace.appendingPathComponent("out")
         let report = try cli(["report", "--run", "\(runId)", "-o", reports.path])

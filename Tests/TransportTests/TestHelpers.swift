@@ -48,7 +48,8 @@ struct SSHFixture {
 
 extension SSHServer {
     func endpoint(label: String = "board", identity: String? = nil, port: Int? = nil) -> SSHEndpoint {
-        SSHEndpoint(label: label, host: "127.0.0.1", port: port ?? self.port, user: user,
-                    identityFile: identity ?? clientKeyPath, connectTimeoutSeconds: 5)
+        SSHEndpoint(
+            label: label, host: "127.0.0.1", port: port ?? self.port, user: user,
+            identityFile: identity ?? clientKeyPath, connectTimeoutSeconds: 5)
     }
 }

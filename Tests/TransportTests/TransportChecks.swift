@@ -71,16 +71,19 @@ enum TransportCheck: String, CaseIterable, Sendable, CustomStringConvertible {
 
         case .runTimeoutFiresDespiteContinuousOutput:
             let error = expectTransportError({ if case .timedOut = $0 { true } else { false } }) {
-                try transport.run(["sh", "-c", "i=0; while [ $i -lt 200000 ]; do echo $i; i=$((i+1)); done"],
-                                  timeoutSeconds: 0.3)
+                try transport.run(
+                    ["sh", "-c", "i=0; while [ $i -lt 200000 ]; do echo $i; i=$((i+1)); done"],
+                    timeoutSeconds: 0.3)
             }
             #expect(error != nil)
 
         case .streamIdleTimeoutIgnoresStderr:
             // stderr chatter is not progress: only stdout lines reset the idle timer.
             let error = expectTransportError({ if case .timedOut = $0 { true } else { false } }) {
-                try transport.stream(["sh", "-c", "echo go; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do echo tick >&2; sleep 0.5; done; echo late"],
-                                     stdin: Data(), idleTimeoutSeconds: 1) { _ in }
+                try transport.stream(
+                    ["sh", "-c", "echo go; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do echo tick >&2; sleep 0.5; done; echo late"],
+                    stdin: Data(), idleTimeoutSeconds: 1
+                ) { _ in }
             }
             #expect(error != nil)
 
@@ -97,8 +100,10 @@ enum TransportCheck: String, CaseIterable, Sendable, CustomStringConvertible {
         case .streamIdleTimeoutThrowsAndTransportStaysUsable:
             var lines: [String] = []
             let error = expectTransportError({ if case .timedOut = $0 { true } else { false } }) {
-                try transport.stream(["sh", "-c", "echo first; sleep 8; echo never"],
-                                     stdin: Data(), idleTimeoutSeconds: 1) { lines.append($0) }
+                try transport.stream(
+                    ["sh", "-c", "echo first; sleep 8; echo never"],
+                    stdin: Data(), idleTimeoutSeconds: 1
+                ) { lines.append($0) }
             }
             #expect(error != nil)
             #expect(lines == ["first"])
@@ -109,8 +114,10 @@ enum TransportCheck: String, CaseIterable, Sendable, CustomStringConvertible {
             struct Enough: Error, Equatable { let line: String }
             var seen: [String] = []
             #expect(throws: Enough(line: "2")) {
-                try transport.stream(["sh", "-c", "for i in 1 2 3 4; do echo $i; done; sleep 8"],
-                                     stdin: Data(), idleTimeoutSeconds: 20) { line in
+                try transport.stream(
+                    ["sh", "-c", "for i in 1 2 3 4; do echo $i; done; sleep 8"],
+                    stdin: Data(), idleTimeoutSeconds: 20
+                ) { line in
                     seen.append(line)
                     if line == "2" { throw Enough(line: line) }
                 }

@@ -1,0 +1,60 @@
+/// The identity of one block in a latency table, and its spelling in the formats search code
+/// already reads (Once-for-All / ProxylessNAS YAML tables).
+public struct BlockKey: Hashable, Sendable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// The stem convolution.
+        case firstConv = "Conv"
+        /// An inverted residual (MBConv) block.
+        case expandedConv = "expanded_conv"
+        case finalExpand = "Conv_1"
+        case featureMix = "Conv_2"
+        case logits = "Logits"
+    }
+
+    public struct Shape: Hashable, Sendable, Codable {
+        public var height, width, channels: Int
+        public init(_ height: Int, _ width: Int, _ channels: Int) {
+            (self.height, self.width, self.channels) = (height, width, channels)
+        }
+        var ofa: String { "\(height)x\(width)x\(channels)" }
+    }
+
+    public var kind: Kind
+    public var input: Shape
+    public var output: Shape
+    /// Absolute middle channel count (OFA's MBv3 tables store this, not the ratio).
+    public var expand: Int?
+    public var kernel: Int?
+    public var stride: Int?
+    /// 1 when the block has an identity skip connection.
+    public var identitySkip: Int?
+    /// MobileNetV3 only: squeeze-excite and h-swish flags.
+    public var squeezeExcite: Int?
+    public var hardSwish: Int?
+
+    public init(
+        kind: Kind, input: Shape, output: Shape, expand: Int? = nil, kernel: Int? = nil, stride: Int? = nil,
+        identitySkip: Int? = nil, squeezeExcite: Int? = nil, hardSwish: Int? = nil
+    ) {
+        self.kind = kind
+        self.input = input
+        self.output = output
+        self.expand = expand
+        self.kernel = kernel
+        self.stride = stride
+        self.identitySkip = identitySkip
+        self.squeezeExcite = squeezeExcite
+        self.hardSwish = hardSwish
+    }
+
+    /// `"-".join([type, "input:HxWxC", "output:HxWxC"])`, then for expanded_conv
+    /// `expand:E-kernel:K-stride:S-idskip:I`, then for MobileNetV3 `se:X-hs:Y`.
+    public var ofaKey: String {
+        var parts = [kind.rawValue, "input:\(input.ofa)", "output:\(output.ofa)"]
+        if kind == .expandedConv, let e = expand, let k = kernel, let s = stride, let i = identitySkip {
+            parts += ["expand:\(e)", "kernel:\(k)", "stride:\(s)", "idskip:\(i)"]
+        }
+        if let se = squeezeExcite, let hs = hardSwish { parts += ["se:\(se)", "hs:\(hs)"] }
+        return parts.joined(separator: "-")
+    }
+}
