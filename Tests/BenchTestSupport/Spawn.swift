@@ -15,27 +15,7 @@ enum Spawn {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Test processes may ignore SIGPIPE or block signals; sshd must start with defaults.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard rc == 0 else {
-            throw SSHServer.Failure(description: "cannot start \(path): \(String(cString: strerror(rc)))")
-        }
-        return pid
+        return try spawn(path, arguments, actions: &actions, environment: environ)
     }
 
     /// Starts `path` with separate stdout and stderr files, an explicit environment
@@ -50,6 +30,19 @@ enum Spawn {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        return try envp.withUnsafeBufferPointer { buffer throws in
+            try spawn(path, arguments, actions: &actions, environment: UnsafeMutablePointer(mutating: buffer.baseAddress!))
+        }
+    }
+
+    /// posix_spawn with default signal dispositions and an empty mask: test processes may ignore
+    /// SIGPIPE or block signals, and children (sshd, the CLI) must start with defaults.
+    private static func spawn(
+        _ path: String, _ arguments: [String], actions: inout posix_spawn_file_actions_t,
+        environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    ) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -62,13 +55,9 @@ enum Spawn {
         sigemptyset(&mask)
         posix_spawnattr_setsigmask(&attributes, &mask)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
+        defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environment)
         guard rc == 0 else {
             throw SSHServer.Failure(description: "cannot start \(path): \(String(cString: strerror(rc)))")
         }
