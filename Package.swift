@@ -49,6 +49,10 @@ let package = Package(
             ],
             resources: [.copy("Resources/Profiles"), .copy("Resources/boards")],
             swiftSettings: strict),
+        .target(name: "ONNX", dependencies: ["ModelPlan"], swiftSettings: strict),
+        .target(
+            name: "Spaces", dependencies: ["ModelPlan", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         .target(name: "Tables", dependencies: ["Controller", "Store", "ModelPlan"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["Store"], swiftSettings: strict),
         .executableTarget(
@@ -64,6 +68,11 @@ let package = Package(
         .target(name: "BenchTestSupport", dependencies: ["BenchCore"], path: "Tests/BenchTestSupport", swiftSettings: strict),
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore"], swiftSettings: strict),
         .testTarget(name: "ModelPlanTests", dependencies: ["ModelPlan", "Runtime"], swiftSettings: strict),
+        .testTarget(
+            name: "ONNXTests", dependencies: ["ONNX", "Runtime", "BenchTestSupport"], exclude: ["Fixtures"],
+            swiftSettings: strict),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ModelPlan"], swiftSettings: strict),
+        .testTarget(name: "SpacesTests", dependencies: ["Spaces", "Runtime"], swiftSettings: strict),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "BenchTestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BenchTestSupport"], swiftSettings: strict),

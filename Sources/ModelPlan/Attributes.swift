@@ -33,4 +33,33 @@ public struct Attributes: Sendable, Equatable {
         default: throw PlanError.invalidAttribute(key: key, reason: "expected a list of integers")
         }
     }
+
+    /// A list of integers of any length (bounded by the decoder).
+    public func ints(_ key: String, default value: [Int]? = nil) throws(PlanError) -> [Int] {
+        switch values[key] {
+        case nil:
+            guard let value else { throw PlanError.invalidAttribute(key: key, reason: "is required") }
+            return value
+        case .ints(let v)?: return v.map { Int($0) }
+        default: throw PlanError.invalidAttribute(key: key, reason: "expected a list of integers")
+        }
+    }
+
+    public func float(_ key: String, default value: Float) throws(PlanError) -> Float {
+        switch values[key] {
+        case nil: return value
+        case .float(let v)?: return v
+        default: throw PlanError.invalidAttribute(key: key, reason: "expected a float")
+        }
+    }
+
+    public func floats(_ key: String, default value: [Float]? = nil) throws(PlanError) -> [Float] {
+        switch values[key] {
+        case nil:
+            guard let value else { throw PlanError.invalidAttribute(key: key, reason: "is required") }
+            return value
+        case .floats(let v)?: return v
+        default: throw PlanError.invalidAttribute(key: key, reason: "expected a list of floats")
+        }
+    }
 }

@@ -16,8 +16,15 @@ public struct GraphCost: Sendable, Equatable, Codable {
             case .conv:
                 let w = g.tensors[n.inputs[1]].shape
                 macs += Int64(out.reduce(1, *)) * Int64(w[1] * w[2] * w[3])
+            case .convTranspose:
+                // Every input element meets every tap of its group's filters.
+                let w = g.tensors[n.inputs[1]].shape
+                macs += Int64(g.tensors[n.inputs[0]].elementCount) * Int64(w[1] * w[2] * w[3])
             case .dense:
                 macs += Int64(out.reduce(1, *)) * Int64(g.tensors[n.inputs[1]].shape[1])
+            case .matMul:
+                let a = g.tensors[n.inputs[0]].shape
+                macs += Int64(out.reduce(1, *)) * Int64(a[a.count - 1])
             default:
                 break
             }

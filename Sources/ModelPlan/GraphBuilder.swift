@@ -50,10 +50,24 @@ public struct GraphBuilder {
         return graph.tensors.count - 1
     }
 
+    /// Appends a node with several outputs (Split) and returns them.
+    public mutating func node(
+        _ op: OpCode, _ inputs: [Int], _ attributes: Attributes = Attributes(), outputs count: Int, name: String? = nil
+    ) throws(PlanError) -> [Int] {
+        counter += 1
+        let nodeName = name ?? "\(op.name.lowercased())_\(counter)"
+        let first = graph.tensors.count
+        let probe = Node(op: op, name: nodeName, inputs: inputs, outputs: Array(first..<first + count), attributes: attributes)
+        let shapes = try ShapeInference.outputShapes(of: probe, inputs: inputs.map { graph.tensors[$0].shape })
+        for (i, shape) in shapes.enumerated() { graph.tensors.append(TensorInfo(name: "\(nodeName):\(i)", shape: shape)) }
+        graph.nodes.append(probe)
+        return probe.outputs
+    }
+
     /// Convolution with seeded weights and bias; `pad` nil means "same" padding for odd kernels.
     public mutating func conv(
         _ x: Int, outChannels: Int, kernel: Int, stride: Int = 1, group: Int = 1, pad: Int? = nil,
-        activation: FusedActivation = .none
+        activation: Activation = .identity
     ) throws(PlanError) -> Int {
         let inChannels = shape(of: x)[1]
         let p = pad ?? kernel / 2
@@ -65,16 +79,16 @@ public struct GraphBuilder {
         a["strides"] = .ints([Int64(stride), Int64(stride)])
         a["pads"] = .ints([Int64(p), Int64(p), Int64(p), Int64(p)])
         a["group"] = .int(Int64(group))
-        a["activation"] = .int(activation.rawValue)
+        a.values.merge(activation.attributes) { $1 }
         return try node(.conv, [x, w, b], a, name: base)
     }
 
-    public mutating func dense(_ x: Int, outFeatures: Int, activation: FusedActivation = .none) throws(PlanError) -> Int {
+    public mutating func dense(_ x: Int, outFeatures: Int, activation: Activation = .identity) throws(PlanError) -> Int {
         let inFeatures = shape(of: x)[1]
         counter += 1
         let base = "dense\(counter)"
         let w = try randomConstant("\(base).weight", shape: [outFeatures, inFeatures], fanIn: inFeatures)
         let b = try randomConstant("\(base).bias", shape: [outFeatures], fanIn: 1000)
-        return try node(.dense, [x, w, b], Attributes(["activation": .int(activation.rawValue)]), name: base)
+        return try node(.dense, [x, w, b], Attributes(activation.attributes), name: base)
     }
 }

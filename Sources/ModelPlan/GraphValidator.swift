@@ -42,11 +42,18 @@ public enum GraphValidator {
         }
     }
 
-    /// Kernels pre-pack weights at load, so conv and dense weights must be constants.
+    /// Every operand is float32; kernels pre-pack weights at load, so the parameters of conv,
+    /// dense and normalisation ops must be constants.
     private static func requireConstantWeights(_ node: Node, _ g: Graph) throws(PlanError) {
-        guard node.op == .conv || node.op == .dense else { return }
-        for i in node.inputs.dropFirst() where g.tensors[i].constant == nil || g.tensors[i].dataType != .float32 {
-            throw .invalidNode(node: node.name, reason: "weights and bias must be float32 constants")
+        for i in node.inputs where g.tensors[i].dataType != .float32 {
+            throw .invalidNode(node: node.name, reason: "operand \(g.tensors[i].name) is not float32")
+        }
+        switch node.op {
+        case .conv, .convTranspose, .dense, .batchNorm, .layerNorm: break
+        default: return
+        }
+        for i in node.inputs.dropFirst() where g.tensors[i].constant == nil {
+            throw .invalidNode(node: node.name, reason: "weights, scales and biases must be constants")
         }
     }
 }

@@ -125,11 +125,11 @@ extension PlanCodec {
         case .string: return .string(try r.string())
         case .ints:
             var v: [Int64] = []
-            for _ in 0..<(try r.count(minimumItemSize: 8, limit: 4096)) { v.append(try r.i64()) }
+            for _ in 0..<(try r.count(minimumItemSize: 8, limit: 1 << 20)) { v.append(try r.i64()) }
             return .ints(v)
         case .floats:
             var v: [Float] = []
-            for _ in 0..<(try r.count(minimumItemSize: 4, limit: 4096)) { v.append(try r.f32()) }
+            for _ in 0..<(try r.count(minimumItemSize: 4, limit: 1 << 20)) { v.append(try r.f32()) }
             return .floats(v)
         case nil: throw .malformed("unknown attribute type \(raw)")
         }

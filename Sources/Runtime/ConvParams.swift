@@ -4,7 +4,7 @@ import ModelPlan
 struct ConvParams {
     var n, c, h, w, m, kh, kw, group, outH, outW: Int
     var strideH, strideW, padTop, padLeft, dilH, dilW: Int
-    var activation: FusedActivation
+    var activation: Activation
     var hasBias: Bool
 
     init?(_ node: Node, _ g: Graph) {
@@ -14,7 +14,7 @@ struct ConvParams {
             let pads = try? a.ints("pads", count: 4, default: [0, 0, 0, 0]),
             let dil = try? a.ints("dilations", count: 2, default: [1, 1]),
             let group = try? a.int("group", default: 1),
-            let act = try? a.int("activation", default: 0), let activation = FusedActivation(rawValue: Int64(act))
+            let activation = try? Activation(a)
         else { return nil }
         (n, c, h, w) = (x[0], x[1], x[2], x[3])
         (m, kh, kw) = (wt[0], wt[2], wt[3])

@@ -94,15 +94,16 @@ extension Executor {
     /// Adds per-channel bias and applies the fused activation in place (NCHW).
     func epilogue(
         _ y: UnsafeMutablePointer<Float>, channels: Int, batch: Int, spatial: Int,
-        bias: UnsafeMutablePointer<Float>?, activation: FusedActivation
+        bias: UnsafeMutablePointer<Float>?, activation: Activation
     ) {
         for b in 0..<batch {
             for ch in 0..<channels {
                 let row = y + (b * channels + ch) * spatial
                 let add = bias?[ch] ?? 0
-                switch activation {
+                switch activation.kind {
                 case .none: for i in 0..<spatial { row[i] += add }
                 case .relu: for i in 0..<spatial { row[i] = max(row[i] + add, 0) }
+                default: for i in 0..<spatial { row[i] = activation.apply(row[i] + add) }
                 }
             }
         }

@@ -10,7 +10,7 @@ extension Executor {
         cblas_sgemm(
             CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k),
             1, pointers[node.inputs[0]], Int32(k), pointers[node.inputs[1]], Int32(k), 0, y, Int32(m))
-        let act = FusedActivation(rawValue: Int64((try? node.attributes.int("activation", default: 0)) ?? 0)) ?? .none
+        let act = (try? Activation(node.attributes)) ?? .identity
         let bias = node.inputs.count == 3 ? pointers[node.inputs[2]] : nil
         // Rows are samples here, so bias is per column: treat each row as `m` channels of size 1.
         epilogue(y, channels: m, batch: n, spatial: 1, bias: bias, activation: act)

@@ -90,6 +90,7 @@ public final class Executor {
         case .globalAveragePool: globalAveragePool(node)
         case .flatten: copy(node)
         case .maxPool, .averagePool: pool(node)
+        default: fatalError("op \(node.op.name) reached the executor before its kernel exists")
         }
     }
 

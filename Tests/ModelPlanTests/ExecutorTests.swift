@@ -29,7 +29,7 @@ import Testing
         a["pads"] = .ints([Int64(t.pad), Int64(t.pad), Int64(t.pad), Int64(t.pad)])
         a["dilations"] = .ints([Int64(t.dilation), Int64(t.dilation)])
         a["group"] = .int(Int64(t.group))
-        a["activation"] = .int(FusedActivation.relu.rawValue)
+        a.values.merge(Activation.relu.attributes) { $1 }
         let wShape = [t.m, t.c / t.group, t.k, t.k]
         let w = try b.randomConstant("w", shape: wShape, fanIn: 9)
         let bias = try b.randomConstant("b", shape: [t.m], fanIn: 3)
