@@ -42,23 +42,23 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Transport", "Store", "ModelPlan",
+                "Transport", "Store", "ModelPlan", "ONNX", "Spaces", "Runtime",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources/Profiles"), .copy("Resources/boards")],
             swiftSettings: strict),
-        .target(name: "ONNX", dependencies: ["ModelPlan"], swiftSettings: strict),
+        .target(name: "ONNX", dependencies: ["BenchCore", "ModelPlan"], swiftSettings: strict),
         .target(
-            name: "Spaces", dependencies: ["ModelPlan", .product(name: "Yams", package: "Yams")],
+            name: "Spaces", dependencies: ["BenchCore", "ModelPlan", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(name: "Tables", dependencies: ["Controller", "Store", "ModelPlan"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["Store"], swiftSettings: strict),
         .executableTarget(
             name: "boardbench",
             dependencies: [
-                "Controller", "Tables", "Reports", "Store",
+                "Controller", "Tables", "Reports", "Store", "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -67,7 +67,7 @@ let package = Package(
         // Tests.
         .target(name: "BenchTestSupport", dependencies: ["BenchCore"], path: "Tests/BenchTestSupport", swiftSettings: strict),
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore"], swiftSettings: strict),
-        .testTarget(name: "ModelPlanTests", dependencies: ["ModelPlan", "Runtime"], swiftSettings: strict),
+        .testTarget(name: "ModelPlanTests", dependencies: ["ModelPlan"], swiftSettings: strict),
         .testTarget(
             name: "ONNXTests", dependencies: ["ONNX", "Runtime", "BenchTestSupport"], exclude: ["Fixtures"],
             swiftSettings: strict),
@@ -80,6 +80,6 @@ let package = Package(
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "TablesTests", dependencies: ["Tables"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["BenchTestSupport", "Controller"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["BenchTestSupport", "Controller", "BenchCore"], swiftSettings: strict),
     ]
 )

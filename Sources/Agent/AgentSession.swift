@@ -45,6 +45,17 @@ public struct AgentSession {
             for benchmark in request.benchmarks {
                 try emit(.result(BenchmarkRunner.measure(benchmark)))
             }
+        case .infer:
+            guard let infer = request.infer else {
+                try emit(.error(.init(code: "bad-request", message: "infer request without an `infer` body")))
+                return
+            }
+            switch InferenceRunner.run(infer) {
+            case .success(let outputs): for o in outputs { try emit(.tensor(o)) }
+            case .failure(let failure):
+                try emit(.error(failure))
+                return
+            }
         }
         try emit(.done)
     }

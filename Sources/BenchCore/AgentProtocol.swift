@@ -3,30 +3,35 @@
 /// always a `hello`. docs/formats.md documents every field.
 public enum AgentProtocol {
     /// Bumped whenever a message changes shape; host and agent must agree exactly.
-    public static let version = 1
+    /// 2: the `infer` command and `tensor` messages.
+    public static let version = 2
 }
 
 public struct AgentRequest: Codable, Sendable, Equatable {
-    public enum Command: String, Codable, Sendable { case probe, measure }
+    public enum Command: String, Codable, Sendable { case probe, measure, infer }
 
     public var `protocol`: Int
     public var command: Command
     /// For `measure`: the benchmarks to run, in order.
     public var benchmarks: [BenchmarkRequest]
+    /// For `infer`: the plan and its inputs.
+    public var infer: InferRequest?
 
-    public init(command: Command, benchmarks: [BenchmarkRequest] = []) {
+    public init(command: Command, benchmarks: [BenchmarkRequest] = [], infer: InferRequest? = nil) {
         self.protocol = AgentProtocol.version
         self.command = command
         self.benchmarks = benchmarks
+        self.infer = infer
     }
 
-    private enum CodingKeys: String, CodingKey { case `protocol`, command, benchmarks }
+    private enum CodingKeys: String, CodingKey { case `protocol`, command, benchmarks, infer }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.protocol = try c.decode(Int.self, forKey: .protocol)
         command = try c.decode(Command.self, forKey: .command)
         benchmarks = try c.decodeIfPresent([BenchmarkRequest].self, forKey: .benchmarks) ?? []
+        infer = try c.decodeIfPresent(InferRequest.self, forKey: .infer)
     }
 }
 
@@ -51,6 +56,8 @@ public enum AgentMessage: Sendable, Equatable {
     case hello(Hello)
     case facts(DeviceFacts)
     case result(BenchmarkOutcome)
+    /// One output of an `infer` request, in graph output order.
+    case tensor(TensorPayload)
     /// A failure of the whole request (bad request, unreadable workdir); per-benchmark
     /// failures arrive as results with status `failed`.
     case error(AgentFailure)
@@ -69,7 +76,7 @@ public enum AgentMessage: Sendable, Equatable {
         }
     }
 
-    public struct AgentFailure: Codable, Sendable, Equatable {
+    public struct AgentFailure: Codable, Sendable, Equatable, Error {
         public var code: String
         public var message: String
         public init(code: String, message: String) {
@@ -80,8 +87,8 @@ public enum AgentMessage: Sendable, Equatable {
 }
 
 extension AgentMessage: Codable {
-    private enum Kind: String, Codable { case hello, facts, result, error, done }
-    private enum CodingKeys: String, CodingKey { case type, hello, facts, result, error }
+    private enum Kind: String, Codable { case hello, facts, result, tensor, error, done }
+    private enum CodingKeys: String, CodingKey { case type, hello, facts, result, tensor, error }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -89,6 +96,7 @@ extension AgentMessage: Codable {
         case .hello: self = .hello(try c.decode(Hello.self, forKey: .hello))
         case .facts: self = .facts(try c.decode(DeviceFacts.self, forKey: .facts))
         case .result: self = .result(try c.decode(BenchmarkOutcome.self, forKey: .result))
+        case .tensor: self = .tensor(try c.decode(TensorPayload.self, forKey: .tensor))
         case .error: self = .error(try c.decode(AgentFailure.self, forKey: .error))
         case .done: self = .done
         }
@@ -100,6 +108,7 @@ extension AgentMessage: Codable {
         case .hello(let v): try c.encode(Kind.hello, forKey: .type); try c.encode(v, forKey: .hello)
         case .facts(let v): try c.encode(Kind.facts, forKey: .type); try c.encode(v, forKey: .facts)
         case .result(let v): try c.encode(Kind.result, forKey: .type); try c.encode(v, forKey: .result)
+        case .tensor(let v): try c.encode(Kind.tensor, forKey: .type); try c.encode(v, forKey: .tensor)
         case .error(let v): try c.encode(Kind.error, forKey: .type); try c.encode(v, forKey: .error)
         case .done: try c.encode(Kind.done, forKey: .type)
         }

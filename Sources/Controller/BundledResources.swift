@@ -14,6 +14,15 @@ public enum BundledResources {
     }
 
     public static var profileNames: [String] { names(in: "Profiles") }
+    public static var spaceNames: [String] { names(in: "Profiles/spaces") }
+
+    /// The embedded copy of `Profiles/spaces/`, the built-in search spaces.
+    public static var spacesDirectory: URL? { Bundle.module.resourceURL?.appendingPathComponent("Profiles/spaces") }
+
+    public static func space(named name: String) -> String? {
+        guard EntityNameCheck.isSimple(name), let dir = spacesDirectory else { return nil }
+        return try? String(contentsOf: dir.appendingPathComponent("\(name).yaml"), encoding: .utf8)
+    }
     public static var boardNames: [String] { names(in: "boards") }
 
     public static func board(named name: String) -> String? {

@@ -6,6 +6,8 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
     case deviceNotEnrolled(name: String, path: String)
     case deviceFile(path: String, reason: String)
     case profile(path: String, reason: String)
+    /// A model that cannot be compiled (unsupported ops, malformed file).
+    case model(path: String, reason: String)
     case fileNotFound(path: String, what: String)
     case agentNotFound(searched: [String])
     case agentArchitecture(device: String, board: String, agent: String, path: String)
@@ -23,6 +25,7 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
             "device \(name) is not enrolled (no \(path)); run `boardbench device enrol \(name) --host HOST` or `--local`"
         case .deviceFile(let path, let reason): "\(path): \(reason)"
         case .profile(let path, let reason): "\(path): \(reason)"
+        case .model(let path, let reason): "cannot compile \(path): \(reason)"
         case .fileNotFound(let path, let what): "\(what) \(path) does not exist"
         case .agentNotFound(let searched):
             "no boardbench-agent found (looked at: \(searched.joined(separator: ", "))); build it with `swift build -c release --product boardbench-agent --static-swift-stdlib` and pass --agent PATH or set BOARDBENCH_AGENT"
@@ -43,7 +46,7 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
     public var exitStatus: ExitStatus {
         switch self {
         case .deviceNotEnrolled, .fileNotFound: .noInput
-        case .deviceFile, .profile: .dataError
+        case .deviceFile, .profile, .model: .dataError
         case .agentNotFound, .agentArchitecture, .agentMissingLibraries, .glibcTooOld: .configuration
         case .agentProtocol: .protocolError
         case .agentFailed: .failure

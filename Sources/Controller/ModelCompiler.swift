@@ -2,6 +2,7 @@ import BenchCore
 import Crypto
 import Foundation
 import ModelPlan
+import ONNX
 
 /// A compiled model: the plan bytes and their identity.
 public struct CompiledModel: Sendable {
@@ -10,36 +11,67 @@ public struct CompiledModel: Sendable {
     /// SHA-256 of `plan`, lowercase hex: the plan's name on every board.
     public var hash: String
     public var cost: GraphCost
+    public var graph: Graph
+}
+
+/// What kind of model a reference names, decided by its prefix or extension.
+public enum ModelKind: String, Sendable {
+    case builtin, plan, onnx, architecture
+
+    public static func of(_ reference: String) -> ModelKind? {
+        if reference.hasPrefix("builtin:") { return .builtin }
+        switch URL(fileURLWithPath: reference).pathExtension.lowercased() {
+        case "plan": return .plan
+        case "onnx": return .onnx
+        case "yaml", "yml", "json": return .architecture
+        default: return nil
+        }
+    }
 }
 
 public enum ModelCompiler {
-    /// Compiles a profile's model reference. Built-ins are `builtin:NAME`; a path to an
-    /// existing `.plan` file is taken as it is once it decodes.
-    public static func compile(_ reference: String, relativeTo directory: URL?) throws(ControllerError) -> CompiledModel {
+    /// Compiles a model reference: `builtin:NAME`, a `.plan` file (taken as it is once it
+    /// decodes), an `.onnx` model, or a search-space architecture spec (`.yaml`/`.json`).
+    /// `inputShapes` are `--input-shape` values (`1x3x224x224` or `NAME:1x3x224x224`).
+    public static func compile(_ reference: String, relativeTo directory: URL?, inputShapes: [String] = []) throws(ControllerError) -> CompiledModel {
+        guard let kind = ModelKind.of(reference) else {
+            throw .invalidArgument(
+                "model \(reference): expected builtin:NAME, a .plan file, an .onnx model or an architecture spec (.yaml, .yml, .json)")
+        }
+        let graph: Graph
+        var plan: [UInt8]?
         do {
-            let graph: Graph
-            let plan: [UInt8]
-            if reference.hasPrefix("builtin:") {
+            switch kind {
+            case .builtin:
                 graph = try BuiltinModels.graph(named: String(reference.dropFirst("builtin:".count)))
-                plan = try PlanCodec.encode(graph)
-            } else {
+            case .plan:
+                let bytes = try read(reference, directory)
+                graph = try PlanCodec.decode(bytes)
+                plan = bytes
+            case .onnx:
                 let url = URL(fileURLWithPath: reference, relativeTo: directory)
-                guard let data = try? Data(contentsOf: url) else { throw ControllerError.fileNotFound(path: url.path, what: "model") }
-                guard url.pathExtension == "plan" else {
-                    throw ControllerError.invalidArgument(
-                        "model \(reference): only built-in models (builtin:NAME) and compiled .plan files are supported by this version")
-                }
-                plan = [UInt8](data)
-                graph = try PlanCodec.decode(plan)
+                let bytes = try read(reference, directory)
+                let options = ImportOptions(inputShapes: try ImportOptions.parseInputShapes(inputShapes))
+                graph = try ONNXImporter.graph(fromBytes: bytes, name: url.deletingPathExtension().lastPathComponent, options: options)
+            case .architecture:
+                let url = URL(fileURLWithPath: reference, relativeTo: directory)
+                graph = try ArchitectureCompiler.graph(specAt: url)
             }
-            return CompiledModel(reference: reference, plan: plan, hash: PlanIdentity.hash(plan), cost: GraphCost(graph))
+            let bytes = try plan ?? PlanCodec.encode(graph)
+            return CompiledModel(reference: reference, plan: bytes, hash: PlanIdentity.hash(bytes), cost: GraphCost(graph), graph: graph)
         } catch let e as ControllerError {
             throw e
-        } catch let e as PlanError {
-            throw .profile(path: reference, reason: e.description)
+        } catch let e as CustomStringConvertible {
+            throw .model(path: reference, reason: e.description)
         } catch {
-            throw .invalidArgument("model \(reference): \(error)")
+            throw .model(path: reference, reason: "\(error)")
         }
+    }
+
+    private static func read(_ reference: String, _ directory: URL?) throws(ControllerError) -> [UInt8] {
+        let url = URL(fileURLWithPath: reference, relativeTo: directory)
+        guard let data = try? Data(contentsOf: url) else { throw ControllerError.fileNotFound(path: url.path, what: "model") }
+        return [UInt8](data)
     }
 }
 

@@ -29,7 +29,8 @@ public enum OpCode: UInt16, Sendable, CaseIterable {
     /// Window attrs (no dilations), `ceil`, `countIncludePad` (0/1).
     case averagePool = 8
     /// X[N,C,H,W], W[C,M/group,kH,kW], optional B[M]; `strides`, `pads`, `dilations`, `group`,
-    /// `outputPadding` (2); activation. Output: stride·(in−1) + outputPadding + dilation·(k−1) + 1 − pads.
+    /// `outputPadding` (2: extra rows/columns at the end that only the bias reaches); activation.
+    /// Output: stride·(in−1) + outputPadding + dilation·(k−1) + 1 − pads.
     case convTranspose = 9
     case sub = 10
     case mul = 11

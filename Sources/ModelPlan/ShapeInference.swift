@@ -226,9 +226,7 @@ private struct Check {
             throw fail("kernel, strides and dilations must be in 1...4096")
         }
         guard pads.allSatisfy({ 0...ShapeInference.maxWindow ~= $0 }) else { throw fail("pads must be in 0...4096") }
-        guard (0..<2).allSatisfy({ 0 <= outPad[$0] && outPad[$0] < max(strides[$0], dilations[$0]) }) else {
-            throw fail("outputPadding must be smaller than the stride or dilation")
-        }
+        guard outPad.allSatisfy({ 0...ShapeInference.maxWindow ~= $0 }) else { throw fail("outputPadding must be in 0...4096") }
         var out = [x[0], m, 0, 0]
         for i in 0..<2 {
             let size = strides[i] * (x[2 + i] - 1) + outPad[i] + dilations[i] * (w[2 + i] - 1) + 1 - pads[i] - pads[i + 2]

@@ -1,63 +1,76 @@
-import COpenBLAS
 import ModelPlan
 
-/// Executes a validated graph. Everything is allocated at init (activations, weights copy,
-/// im2col scratch), so `execute()` allocates nothing. One thread uses an executor at a time.
+/// Executes a validated graph. Everything is allocated at init (one activation arena laid out
+/// by `MemoryPlan`, a copy of the weights, the im2col scratch, every kernel's parameters), so
+/// `execute()` allocates nothing and looks nothing up. One thread uses an executor at a time.
 public final class Executor {
     public let graph: Graph
-    /// Bytes of activation buffers and scratch allocated for execution.
+    public let memoryPlan: MemoryPlan
+    /// Bytes of the activation arena plus the scratch buffer (what execution needs besides weights).
     public let activationBytes: Int
     public let weightBytes: Int
+    public var arenaBytes: Int { memoryPlan.arenaBytes }
+    public var scratchBytes: Int { memoryPlan.scratchBytes }
     let threads: Int
-    /// One pointer per tensor: constants point into `weights`, activations into their own buffer.
-    var pointers: [UnsafeMutablePointer<Float>]
+    /// One pointer per tensor: constants point into `weights`, activations into `arena`.
+    let pointers: [UnsafeMutablePointer<Float>]
+    private let kernels: [any Kernel]
     private let weights: UnsafeMutableRawPointer
-    private var owned: [UnsafeMutablePointer<Float>] = []
-    let scratch: UnsafeMutablePointer<Float>
-    let scratchCount: Int
+    private let arena: UnsafeMutableRawPointer
+    private let scratch: UnsafeMutablePointer<Float>
 
-    /// `graph` must have passed `GraphValidator` (decoding a plan does that).
+    /// `graph` must have passed `GraphValidator` (decoding a plan does that): kernels trust
+    /// every shape and attribute. `threads` is used by OpenBLAS and by the runtime's own loops.
     public init(graph: Graph, threads: Int = 1) {
         self.graph = graph
         self.threads = max(1, threads)
         RuntimeInfo.setThreads(self.threads)
+        let plan = Executor.memoryPlan(for: graph)
+        memoryPlan = plan
         weightBytes = graph.weights.count
-        let weights = UnsafeMutableRawPointer.allocate(byteCount: max(graph.weights.count, 64), alignment: 64)
-        graph.weights.withUnsafeBytes { if let base = $0.baseAddress { weights.copyMemory(from: base, byteCount: $0.count) } }
-        self.weights = weights
+        activationBytes = plan.arenaBytes + plan.scratchBytes
 
-        var pointers: [UnsafeMutablePointer<Float>] = []
-        var owned: [UnsafeMutablePointer<Float>] = []
-        var bytes = 0
-        for t in graph.tensors {
-            if let c = t.constant {
-                pointers.append((weights + c.offset).assumingMemoryBound(to: Float.self))
-            } else {
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: t.elementCount)
-                p.initialize(repeating: 0, count: t.elementCount)
-                pointers.append(p)
-                owned.append(p)
-                bytes += t.byteCount
+        let weightCapacity = max(graph.weights.count, 64)
+        let weights = UnsafeMutableRawPointer.allocate(byteCount: weightCapacity, alignment: MemoryPlan.alignment)
+        weights.initializeMemory(as: UInt8.self, repeating: 0, count: weightCapacity)
+        graph.weights.withUnsafeBytes { if let base = $0.baseAddress { weights.copyMemory(from: base, byteCount: $0.count) } }
+        let arenaCapacity = max(plan.arenaBytes, 64)
+        let arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: MemoryPlan.alignment)
+        let scratchCount = max(plan.scratchBytes / MemoryLayout<Float>.stride, 16)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+        scratch.initialize(repeating: 0, count: scratchCount)
+        (self.weights, self.arena, self.scratch) = (weights, arena, scratch)
+
+        let weightFloats = weights.bindMemory(to: Float.self, capacity: weightCapacity / 4)
+        let arenaFloats = arena.bindMemory(to: Float.self, capacity: arenaCapacity / 4)
+        arenaFloats.initialize(repeating: 0, count: arenaCapacity / 4)
+        let pointers = plan.placements.map { placement -> UnsafeMutablePointer<Float> in
+            switch placement {
+            case .weights(let offset): weightFloats + offset / 4
+            case .arena(let offset): arenaFloats + offset / 4
             }
         }
-        let need = graph.nodes.map { Executor.scratchNeeded($0, graph) }.max() ?? 0
-        scratchCount = max(need, 1)
-        scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
-        scratch.initialize(repeating: 0, count: scratchCount)
         self.pointers = pointers
-        self.owned = owned
-        activationBytes = bytes + scratchCount * 4
+        kernels = graph.nodes.map { Executor.makeKernel(NodeReader(node: $0, graph: graph, pointers: pointers), scratch: scratch) }
     }
 
     deinit {
-        owned.forEach { $0.deallocate() }
         scratch.deallocate()
+        arena.deallocate()
         weights.deallocate()
     }
 
+    /// The arena layout `Executor(graph:)` would use, without allocating it.
+    public static func memoryPlan(for graph: Graph) -> MemoryPlan {
+        MemoryPlan(graph: graph) { scratchFloats($0, graph) }
+    }
+
+    public func inputShape(_ index: Int) -> [Int] { graph.tensors[graph.inputs[index]].shape }
+    public func outputShape(_ index: Int) -> [Int] { graph.tensors[graph.outputs[index]].shape }
+
     /// Copies `values` into graph input `index` (position in `graph.inputs`).
     public func setInput(_ index: Int, _ values: [Float]) throws(RuntimeError) {
-        guard index < graph.inputs.count else { throw .inputCount(expected: graph.inputs.count, got: index + 1) }
+        guard index >= 0, index < graph.inputs.count else { throw .inputCount(expected: graph.inputs.count, got: index + 1) }
         let t = graph.tensors[graph.inputs[index]]
         guard values.count == t.elementCount else { throw .inputSize(name: t.name, expected: t.elementCount, got: values.count) }
         values.withUnsafeBufferPointer { pointers[graph.inputs[index]].update(from: $0.baseAddress!, count: values.count) }
@@ -67,10 +80,12 @@ public final class Executor {
     public func fillInputsDeterministically() {
         for i in graph.inputs {
             let n = graph.tensors[i].elementCount
-            for k in 0..<n { pointers[i][k] = Float((k * 7919) % 255) / 255 - 0.5 }
+            let p = pointers[i]
+            for k in 0..<n { p[k] = Float((k * 7919) % 255) / 255 - 0.5 }
         }
     }
 
+    /// A copy of graph output `index` (position in `graph.outputs`).
     public func output(_ index: Int) -> [Float] {
         let t = graph.outputs[index]
         return Array(UnsafeBufferPointer(start: pointers[t], count: graph.tensors[t].elementCount))
@@ -78,24 +93,7 @@ public final class Executor {
 
     /// Runs every node once, in order.
     public func execute() {
-        for node in graph.nodes { run(node) }
-    }
-
-    private func run(_ node: Node) {
-        switch node.op {
-        case .conv: conv(node)
-        case .dense: dense(node)
-        case .relu: relu(node)
-        case .add: add(node)
-        case .globalAveragePool: globalAveragePool(node)
-        case .flatten: copy(node)
-        case .maxPool, .averagePool: pool(node)
-        default: fatalError("op \(node.op.name) reached the executor before its kernel exists")
-        }
-    }
-
-    static func scratchNeeded(_ node: Node, _ g: Graph) -> Int {
-        guard node.op == .conv, let p = ConvParams(node, g), !p.isPointwise, !p.isDepthwise else { return 0 }
-        return p.kernelVolume * p.outH * p.outW
+        let parallel = Parallel(threads: threads)
+        for kernel in kernels { kernel.run(parallel) }
     }
 }

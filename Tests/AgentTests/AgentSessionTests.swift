@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func probeReportsThisMachine() throws {
-        let messages = try serve(#"{"protocol": 1, "command": "probe"}"#)
+        let messages = try serve(#"{"protocol": \#(AgentProtocol.version), "command": "probe"}"#)
         guard case .facts(let f) = messages[1] else { Issue.record("expected facts"); return }
         #expect(f.logicalCores >= 1 && f.memoryBytes > 0 && !f.blasCoreName.isEmpty && f.agentVersion == BoardBenchVersion.current)
         #expect(f.perfEvents.count == PerfEventProbe.defaultEvents.count)

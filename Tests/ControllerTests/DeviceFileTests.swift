@@ -77,6 +77,12 @@ import Testing
             let repo = try String(contentsOf: root.appendingPathComponent("Profiles/\(name).yaml"), encoding: .utf8)
             #expect(BundledResources.profile(named: name)?.text == repo, "Profiles/\(name).yaml differs from the embedded copy")
         }
+        let spaces = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Profiles/spaces").path).filter { $0.hasSuffix(".yaml") }
+        #expect(spaces.count >= 4 && Set(spaces.map { String($0.dropLast(5)) }) == Set(BundledResources.spaceNames))
+        for s in spaces {
+            let repo = try String(contentsOf: root.appendingPathComponent("Profiles/spaces/\(s)"), encoding: .utf8)
+            #expect(BundledResources.space(named: String(s.dropLast(5))) == repo, "Profiles/spaces/\(s) differs from the embedded copy")
+        }
         let boards = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Devices/boards").path).filter { $0.hasSuffix(".yaml") }
         #expect(Set(boards.map { String($0.dropLast(5)) }) == Set(BundledResources.boardNames))
         for b in boards {

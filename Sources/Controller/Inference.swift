@@ -1,0 +1,80 @@
+import BenchCore
+import Foundation
+import ModelPlan
+import Runtime
+
+/// Runs a compiled model once on given inputs, here or on a device through its agent.
+public enum Inference {
+    /// Checks `inputs` against the graph's inputs: one array per input, shapes equal (a
+    /// leading 1 may be omitted or added, as NumPy users often do), float32 values.
+    public static func bind(_ inputs: [NPYArray], to graph: Graph) throws(ControllerError) -> [NPYArray] {
+        guard inputs.count == graph.inputs.count else {
+            let names = graph.inputs.map { "\(graph.tensors[$0].name) \(graph.tensors[$0].shape)" }.joined(separator: ", ")
+            throw .invalidArgument("the model has \(graph.inputs.count) input(s) (\(names)); \(inputs.count) --input file(s) given")
+        }
+        var out: [NPYArray] = []
+        for (i, a) in inputs.enumerated() {
+            let t = graph.tensors[graph.inputs[i]]
+            let squeezed = { (s: [Int]) in Array(s.drop { $0 == 1 }) }
+            guard a.shape == t.shape || (squeezed(a.shape) == squeezed(t.shape) && a.values.count == t.elementCount) else {
+                throw .invalidArgument("input \(i + 1) (\(t.name)) must have shape \(t.shape); the file holds \(a.shape)")
+            }
+            out.append(NPYArray(shape: t.shape, values: a.values))
+        }
+        return out
+    }
+
+    /// Executes on this machine with the built-in runtime.
+    public static func local(_ model: CompiledModel, inputs: [NPYArray], threads: Int = 1) throws(ControllerError) -> [(name: String, array: NPYArray)] {
+        let graph = model.graph
+        let bound = try bind(inputs, to: graph)
+        let executor = Executor(graph: graph, threads: threads)
+        for (i, a) in bound.enumerated() {
+            do { try executor.setInput(i, a.values) } catch { throw .invalidArgument("input \(i + 1): \(error)") }
+        }
+        executor.execute()
+        return graph.outputs.indices.map { i in
+            let t = graph.tensors[graph.outputs[i]]
+            return (t.name, NPYArray(shape: t.shape, values: executor.output(i)))
+        }
+    }
+
+    /// Executes on an enrolled device: deploys the agent and the plan if missing, sends the
+    /// inputs, and returns the outputs the board computed.
+    public static func remote(
+        _ model: CompiledModel, inputs: [NPYArray], device: String, workspace: Workspace, agentPath: String?, threads: Int = 1
+    ) throws(ControllerError) -> [(name: String, array: NPYArray)] {
+        let bound = try bind(inputs, to: model.graph)
+        let config = try DeviceFile.load(device, in: workspace)
+        let binary = try AgentBinary.locate(explicit: agentPath)
+        if let facts = config.facts, facts.architecture != binary.architecture {
+            throw .agentArchitecture(device: config.name, board: facts.architecture, agent: binary.architecture, path: binary.path)
+        }
+        let transport = try DeviceConnector.connect(config)
+        let client = try Deployment.ensureAgent(transport, config: config, binary: binary)
+        try Deployment.pushPlans([model], to: transport, config: config)
+        let payloads = bound.enumerated().map { i, a in
+            TensorPayload(name: model.graph.tensors[model.graph.inputs[i]].name, shape: a.shape, values: a.values)
+        }
+        let request = AgentRequest(
+            command: .infer, infer: InferRequest(planPath: config.planPath(hash: model.hash), planHash: model.hash, threads: threads, inputs: payloads))
+        var outputs: [(String, NPYArray)] = []
+        do {
+            try client.send(request) { message in
+                guard case .tensor(let t) = message else { return }
+                guard let values = t.values() else {
+                    throw ControllerError.agentProtocol(device: device, reason: "output \(t.name) does not hold \(t.shape) float32 values")
+                }
+                outputs.append((t.name, NPYArray(shape: t.shape, values: values)))
+            }
+        } catch let e as ControllerError {
+            throw e
+        } catch {
+            throw .agentFailed(device: device, reason: "\(error)")
+        }
+        guard outputs.count == model.graph.outputs.count else {
+            throw .agentProtocol(device: device, reason: "returned \(outputs.count) outputs, the plan has \(model.graph.outputs.count)")
+        }
+        return outputs
+    }
+}

@@ -1,0 +1,90 @@
+import COpenBLAS
+import ModelPlan
+
+/// Y[..., M] = X[..., K] · Wᵀ + B: one GEMM over all leading rows, then bias and activation per row.
+struct DenseKernel: Kernel {
+    let rows, k, m: Int
+    let x, weights, y: UnsafeMutablePointer<Float>
+    let bias: UnsafeMutablePointer<Float>?
+    let activation: Activation
+
+    init(_ r: NodeReader) {
+        let xs = r.inputShape(0)
+        (k, m) = (xs[xs.count - 1], r.inputShape(1)[0])
+        rows = xs.dropLast().reduce(1, *)
+        (x, weights, y, bias, activation) = (r.input(0), r.input(1), r.output(), r.optionalInput(2), r.activation)
+    }
+
+    func run(_ parallel: Parallel) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(m), Int32(k), 1, x, Int32(k), weights, Int32(k), 0, y, Int32(m))
+        guard bias != nil || activation.kind != .none else { return }
+        let (y, m, bias, activation) = (self.y, self.m, self.bias, self.activation)
+        parallel.forEach(rows, cost: m) { range in
+            for row in range {
+                let line = y + row * m
+                if let bias { activation.run(line, count: m, biasVector: bias) } else { activation.run(line, line, count: m) }
+            }
+        }
+    }
+}
+
+/// NumPy matmul: A[..., M, K] · B[..., K, N] with broadcast batch dimensions, one GEMM per
+/// output batch (a single GEMM when B is shared by every batch and A's batches are contiguous).
+struct MatMulKernel: Kernel {
+    let m, k, n: Int
+    /// Element offsets of A's and B's matrices for each output batch.
+    let aOffsets, bOffsets: [Int]
+    /// B is the same matrix for every batch: A's batches stack into one M·batch × K matrix.
+    let stacked: Bool
+    let a, b, y: UnsafeMutablePointer<Float>
+    let activation: Activation
+
+    init(_ r: NodeReader) {
+        let sa = r.inputShape(0), sb = r.inputShape(1), so = r.outputShape()
+        let (m, k) = (sa[sa.count - 2], sa[sa.count - 1])
+        (self.m, self.k, n) = (m, k, sb[sb.count - 1])
+        let batch = Array(so.dropLast(2))
+        // Batch strides of A and B in matrices, zero where the operand broadcasts.
+        func batchStrides(_ s: [Int]) -> [Int] {
+            let dims = [Int](repeating: 1, count: batch.count - (s.count - 2)) + s.dropLast(2)
+            var strides = contiguousStrides(dims)
+            for i in dims.indices where dims[i] == 1 { strides[i] = 0 }
+            return strides
+        }
+        let stridesA = batchStrides(sa), stridesB = batchStrides(sb)
+        let count = batch.reduce(1, *)
+        var aOffsets: [Int] = [], bOffsets: [Int] = []
+        for index in 0..<count {
+            var rest = index, oa = 0, ob = 0
+            for d in batch.indices.reversed() {
+                let i = rest % batch[d]
+                rest /= batch[d]
+                oa += i * stridesA[d]
+                ob += i * stridesB[d]
+            }
+            aOffsets.append(oa * m * k)
+            bOffsets.append(ob * k * sb[sb.count - 1])
+        }
+        (self.aOffsets, self.bOffsets) = (aOffsets, bOffsets)
+        stacked = bOffsets.allSatisfy { $0 == 0 } && aOffsets.enumerated().allSatisfy { $0.element == $0.offset * m * k }
+        (a, b, y, activation) = (r.input(0), r.input(1), r.output(), r.activation)
+    }
+
+    func run(_ parallel: Parallel) {
+        let batches = aOffsets.count
+        if stacked {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batches * m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, y, Int32(n))
+        } else {
+            for i in 0..<batches {
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a + aOffsets[i], Int32(k), b + bOffsets[i], Int32(n), 0, y + i * m * n, Int32(n))
+            }
+        }
+        guard activation.kind != .none else { return }
+        let (y, activation) = (self.y, self.activation)
+        parallel.forEach(batches * m, cost: n) { rows in
+            activation.run(y + rows.lowerBound * n, y + rows.lowerBound * n, count: rows.count * n)
+        }
+    }
+}
