@@ -64,6 +64,11 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Benchmarks (Benchmarks/README.md): the BoardBench side of the ONNX Runtime comparison.
+        .executableTarget(
+            name: "boardbench-bench", dependencies: ["Agent", "Runtime", "ModelPlan", "COpenBLAS"],
+            path: "Benchmarks/Sources/boardbench-bench", swiftSettings: strict),
+
         // Tests.
         .target(name: "BenchTestSupport", dependencies: ["BenchCore"], path: "Tests/BenchTestSupport", swiftSettings: strict),
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore"], swiftSettings: strict),

@@ -6,7 +6,8 @@ Generated with (see scripts/requirements-fixtures.txt):
 
 Usage:
     pip install -r scripts/requirements-fixtures.txt
-    python3 scripts/make-onnx-fixtures.py
+    python3 scripts/make-onnx-fixtures.py                          # the golden fixtures
+    python3 scripts/make-onnx-fixtures.py --benchmark-models DIR   # full-size networks for Benchmarks/
 
 For every case this writes Tests/ONNXTests/Fixtures/golden/<case>/:
     model.onnx      one small model, weights random but seeded from the case name
@@ -1367,7 +1368,203 @@ def write_manifest(entries):
     (GOLDEN / "manifest.json").write_text("{\n" + ",\n".join(lines) + "\n}\n")
 
 
+# ---------------------------------------------------------------------------
+# Full-size benchmark networks (Benchmarks/compare_ort.py): not committed, written on demand
+# with `--benchmark-models DIR`. Exporter-style graphs: BatchNormalization after every Conv,
+# ReLU6 as Clip with constant bounds, biases as separate initializers, opset 17.
+# ---------------------------------------------------------------------------
+
+
+class Net:
+    """A graph under construction with seeded He-scaled weights."""
+
+    def __init__(self, name, seed):
+        self.name, self.rng = name, np.random.default_rng(seed)
+        self.nodes, self.inits, self.count = [], [], 0
+
+    def fresh(self, prefix):
+        self.count += 1
+        return f"{prefix}_{self.count}"
+
+    def init(self, array, prefix):
+        name = self.fresh(prefix)
+        dtype = np.int64 if array.dtype.kind in "iu" else np.float32
+        self.inits.append(numpy_helper.from_array(np.asarray(array, dtype=dtype), name))
+        return name
+
+    def node(self, op, inputs, prefix=None, **attrs):
+        out = self.fresh(prefix or op.lower())
+        self.nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
+        return out
+
+    def conv(self, x, cin, cout, k, stride=1, group=1, bias=False, pad=None):
+        w = self.init(self.rng.normal(0, (2 / (cin // group * k * k)) ** 0.5, (cout, cin // group, k, k)), "w")
+        ins = [x, w] + ([self.init(self.rng.normal(0, 0.01, cout), "b")] if bias else [])
+        p = k // 2 if pad is None else pad
+        return self.node("Conv", ins, "conv", kernel_shape=[k, k], strides=[stride, stride], pads=[p] * 4, group=group)
+
+    def bn(self, x, c):
+        params = [
+            self.init(self.rng.uniform(0.5, 1.5, c), "gamma"),
+            self.init(self.rng.normal(0, 0.1, c), "beta"),
+            self.init(self.rng.normal(0, 0.1, c), "mean"),
+            self.init(self.rng.uniform(0.5, 1.5, c), "var"),
+        ]
+        return self.node("BatchNormalization", [x] + params, "bn", epsilon=1e-5)
+
+    def act(self, x, kind):
+        if kind == "relu":
+            return self.node("Relu", [x])
+        if kind == "relu6":
+            return self.node("Clip", [x, self.init(np.array(0.0), "lo"), self.init(np.array(6.0), "hi")], "clip")
+        if kind == "hswish":
+            return self.node("HardSwish", [x])
+        return x
+
+    def cba(self, x, cin, cout, k, stride=1, group=1, act="relu"):
+        return self.act(self.bn(self.conv(x, cin, cout, k, stride, group), cout), act)
+
+    def linear(self, x, fin, fout):
+        w = self.init(self.rng.normal(0, (1 / fin) ** 0.5, (fin, fout)), "fc_w")
+        return self.node("Add", [self.node("MatMul", [x, w]), self.init(self.rng.normal(0, 0.01, fout), "fc_b")])
+
+    def classifier(self, x, features, classes=1000):
+        x = self.node("GlobalAveragePool", [x])
+        x = self.node("Flatten", [x], axis=1)
+        w = self.init(self.rng.normal(0, (1 / features) ** 0.5, (classes, features)), "fc_w")
+        return self.node("Gemm", [x, w, self.init(np.zeros(classes), "fc_b")], "gemm", transB=1)
+
+    def save(self, directory, output, input_shape=(1, 3, 224, 224)):
+        graph = helper.make_graph(
+            self.nodes, self.name, [helper.make_tensor_value_info("input", TensorProto.FLOAT, list(input_shape))],
+            [helper.make_tensor_value_info(output, TensorProto.FLOAT, [1, 1000])], self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="boardbench-fixtures")
+        model.ir_version = 8
+        onnx.checker.check_model(model)
+        path = Path(directory) / f"{self.name}.onnx"
+        onnx.save(model, str(path))
+        return path
+
+
+def make_divisible(v, d=8):
+    n = max(d, int(v + d / 2) // d * d)
+    return n + d if n < 0.9 * v else n
+
+
+def mobilenet_v2(directory):
+    n = Net("mobilenetv2-1.0-224", 1)
+    x, cin = n.cba("input", 3, 32, 3, 2, act="relu6"), 32
+    for t, c, reps, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]:
+        for i in range(reps):
+            inp, mid, stride = x, cin * t, s if i == 0 else 1
+            if t != 1:
+                x = n.cba(x, cin, mid, 1, act="relu6")
+            x = n.cba(x, mid, mid, 3, stride, mid, act="relu6")
+            x = n.bn(n.conv(x, mid, c, 1), c)
+            if stride == 1 and cin == c:
+                x = n.node("Add", [inp, x])
+            cin = c
+    x = n.cba(x, cin, 1280, 1, act="relu6")
+    return n.save(directory, n.classifier(x, 1280))
+
+
+def mobilenet_v3_large(directory):
+    n = Net("mobilenetv3-large-224", 2)
+    x, cin = n.cba("input", 3, 16, 3, 2, act="hswish"), 16
+    table = [  # kernel, expanded, out, squeeze-excite, activation, stride (MobileNetV3-Large)
+        (3, 16, 16, False, "relu", 1), (3, 64, 24, False, "relu", 2), (3, 72, 24, False, "relu", 1),
+        (5, 72, 40, True, "relu", 2), (5, 120, 40, True, "relu", 1), (5, 120, 40, True, "relu", 1),
+        (3, 240, 80, False, "hswish", 2), (3, 200, 80, False, "hswish", 1), (3, 184, 80, False, "hswish", 1),
+        (3, 184, 80, False, "hswish", 1), (3, 480, 112, True, "hswish", 1), (3, 672, 112, True, "hswish", 1),
+        (5, 672, 160, True, "hswish", 2), (5, 960, 160, True, "hswish", 1), (5, 960, 160, True, "hswish", 1),
+    ]
+    for k, exp, out, se, act, s in table:
+        inp = x
+        if exp != cin:
+            x = n.cba(x, cin, exp, 1, act=act)
+        x = n.cba(x, exp, exp, k, s, exp, act=act)
+        if se:
+            sq = make_divisible(exp // 4)
+            g = n.node("GlobalAveragePool", [x])
+            g = n.node("Relu", [n.conv(g, exp, sq, 1, bias=True)])
+            g = n.node("HardSigmoid", [n.conv(g, sq, exp, 1, bias=True)], alpha=1 / 6, beta=0.5)
+            x = n.node("Mul", [x, g])
+        x = n.bn(n.conv(x, exp, out, 1), out)
+        if s == 1 and cin == out:
+            x = n.node("Add", [inp, x])
+        cin = out
+    x = n.cba(x, cin, 960, 1, act="hswish")
+    x = n.node("GlobalAveragePool", [x])
+    x = n.node("HardSwish", [n.conv(x, 960, 1280, 1, bias=True)])
+    x = n.node("Flatten", [x], axis=1)
+    w = n.init(n.rng.normal(0, (1 / 1280) ** 0.5, (1000, 1280)), "fc_w")
+    return n.save(directory, n.node("Gemm", [x, w, n.init(np.zeros(1000), "fc_b")], "gemm", transB=1))
+
+
+def resnet18(directory):
+    n = Net("resnet18-224", 3)
+    x = n.cba("input", 3, 64, 7, 2)
+    x = n.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    cin = 64
+    for c, s in [(64, 1), (128, 2), (256, 2), (512, 2)]:
+        for i in range(2):
+            stride = s if i == 0 else 1
+            y = n.cba(x, cin, c, 3, stride)
+            y = n.bn(n.conv(y, c, c, 3), c)
+            short = n.bn(n.conv(x, cin, c, 1, stride), c) if stride != 1 or cin != c else x
+            x = n.node("Relu", [n.node("Add", [y, short])])
+            cin = c
+    return n.save(directory, n.classifier(x, 512))
+
+
+def vit_tiny(directory, dim=192, depth=12, heads=3, patch=16, size=224):
+    """DeiT-Tiny-sized vision transformer in the shape timm/torch exports it (opset 17)."""
+    n = Net("vit-tiny-224", 4)
+    tokens, hd = (size // patch) ** 2, dim // heads
+    x = n.conv("input", 3, dim, patch, patch, bias=True, pad=0)  # patch embedding
+    x = n.node("Reshape", [x, n.init(np.array([1, dim, tokens]), "shape")])
+    x = n.node("Transpose", [x], perm=[0, 2, 1])
+    x = n.node("Concat", [n.init(n.rng.normal(0, 0.02, (1, 1, dim)), "cls"), x], axis=1)
+    x = n.node("Add", [x, n.init(n.rng.normal(0, 0.02, (1, tokens + 1, dim)), "pos")])
+    t = tokens + 1
+
+    def layer_norm(v):
+        return n.node("LayerNormalization", [v, n.init(np.ones(dim), "ln_g"), n.init(np.zeros(dim), "ln_b")], "ln", axis=-1, epsilon=1e-6)
+
+    for _ in range(depth):
+        h = n.linear(layer_norm(x), dim, 3 * dim)
+        h = n.node("Reshape", [h, n.init(np.array([1, t, 3, heads, hd]), "shape")])
+        h = n.node("Transpose", [h], perm=[2, 0, 3, 1, 4])
+        q, k, v = (n.node("Gather", [h, n.init(np.array(i), "idx")], axis=0) for i in range(3))
+        a = n.node("MatMul", [q, n.node("Transpose", [k], perm=[0, 1, 3, 2])])
+        a = n.node("Softmax", [n.node("Mul", [a, n.init(np.array(hd ** -0.5), "scale")])], axis=-1)
+        o = n.node("Transpose", [n.node("MatMul", [a, v])], perm=[0, 2, 1, 3])
+        o = n.linear(n.node("Reshape", [o, n.init(np.array([1, t, dim]), "shape")]), dim, dim)
+        x = n.node("Add", [x, o])
+        m = n.linear(layer_norm(x), dim, 4 * dim)
+        e = n.node("Erf", [n.node("Div", [m, n.init(np.array(2 ** 0.5), "sqrt2")])])
+        m = n.node("Mul", [n.node("Mul", [m, n.node("Add", [e, n.init(np.array(1.0), "one")])]), n.init(np.array(0.5), "half")])
+        x = n.node("Add", [x, n.linear(m, 4 * dim, dim)])
+    x = n.node("Gather", [layer_norm(x), n.init(np.array(0), "idx")], axis=1)
+    return n.save(directory, n.linear(x, dim, 1000))
+
+
+BENCHMARK_NETWORKS = [mobilenet_v2, mobilenet_v3_large, resnet18, vit_tiny]
+
+
+def write_benchmark_models(directory):
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for make in BENCHMARK_NETWORKS:
+        path = make(directory)
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
 def main():
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--benchmark-models":
+        write_benchmark_models(sys.argv[2])
+        return
     if GOLDEN.exists():
         shutil.rmtree(GOLDEN)  # rebuilt whole, so a renamed case leaves nothing stale behind
     GOLDEN.mkdir(parents=True)

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build-agent.sh
 swift build --build-tests
-swift format lint --strict --recursive Package.swift Sources Tests
+swift format lint --strict --recursive Package.swift Sources Tests Benchmarks
 export BOARDBENCH_TEST_AGENT="$PWD/.build/release/boardbench-agent"
 export BOARDBENCH_BIN="$PWD/.build/debug/boardbench"
 swift test --skip-build --parallel --num-workers 2

@@ -96,4 +96,17 @@ public final class Executor {
         let parallel = Parallel(threads: threads)
         for kernel in kernels { kernel.run(parallel) }
     }
+
+    /// Runs every node once and adds each node's duration, read with `clock` before and after
+    /// it, to `nodeNanoseconds[i]` (one slot per graph node). For per-op breakdowns only: the
+    /// clock reads add to the total, so benchmarks time `execute()`.
+    public func executeProfiled(into nodeNanoseconds: inout [Int64], clock: () -> Int64) {
+        precondition(nodeNanoseconds.count == kernels.count, "one slot per node")
+        let parallel = Parallel(threads: threads)
+        for (i, kernel) in kernels.enumerated() {
+            let t0 = clock()
+            kernel.run(parallel)
+            nodeNanoseconds[i] += clock() - t0
+        }
+    }
 }

@@ -1,0 +1,169 @@
+import Agent
+import BenchCore
+import COpenBLAS
+import Dispatch
+import Foundation
+import ModelPlan
+import Runtime
+
+// The BoardBench side of Benchmarks/compare_ort.py: times a plan exactly as the agent does
+// (load, warm up, time `execute()` sample by sample), profiles it per node, and measures the
+// machine's sgemm peak and memory bandwidth in the same run. Prints one JSON document.
+
+let usage = """
+    usage: boardbench-bench run PLAN [--threads N] [--warmup N] [--iterations N] [--profile-iterations N]
+           boardbench-bench calibrate [--threads N]
+    """
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("boardbench-bench: \(message)\n".utf8))
+    exit(64)
+}
+
+struct Options {
+    var words: [String]
+    var threads = 1, warmup = 10, iterations = 50, profileIterations = 20
+
+    init(_ arguments: [String]) {
+        words = arguments
+        threads = max(1, option("--threads", 1))
+        warmup = option("--warmup", 10)
+        iterations = max(1, option("--iterations", 50))
+        profileIterations = option("--profile-iterations", 20)
+    }
+
+    private mutating func option(_ name: String, _ fallback: Int) -> Int {
+        guard let i = words.firstIndex(of: name) else { return fallback }
+        guard i + 1 < words.count, let v = Int(words[i + 1]), v >= 0 else { fail("\(name) needs a number\n\(usage)") }
+        words.removeSubrange(i...(i + 1))
+        return v
+    }
+}
+
+func emit(_ object: [String: Any]) {
+    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { fail("cannot encode the result") }
+    FileHandle.standardOutput.write(data + Data("\n".utf8))
+}
+
+/// Multiply-accumulates and bytes touched by one node (bytes: every input and output once).
+func nodeCost(_ n: Node, _ g: Graph) -> (macs: Int64, bytes: Int64) {
+    let out = g.tensors[n.outputs[0]]
+    let bytes = Int64((n.inputs + n.outputs).reduce(0) { $0 + g.tensors[$1].byteCount })
+    switch n.op {
+    case .conv:
+        let w = g.tensors[n.inputs[1]].shape
+        return (Int64(out.elementCount) * Int64(w[1] * w[2] * w[3]), bytes)
+    case .convTranspose:
+        let w = g.tensors[n.inputs[1]].shape
+        return (Int64(g.tensors[n.inputs[0]].elementCount) * Int64(w[1] * w[2] * w[3]), bytes)
+    case .dense, .matMul:
+        let a = g.tensors[n.inputs[0]].shape
+        return (Int64(out.elementCount) * Int64(a[a.count - 1]), bytes)
+    default:
+        return (0, bytes)
+    }
+}
+
+/// A convolution's kind, for the breakdown: depthwise and pointwise behave very differently.
+func kind(_ n: Node, _ g: Graph) -> String {
+    guard n.op == .conv else { return n.op.name }
+    let x = g.tensors[n.inputs[0]].shape, w = g.tensors[n.inputs[1]].shape
+    let group = (try? n.attributes.int("group", default: 1)) ?? 1
+    if group > 1 && group == x[1] { return "Conv(depthwise \(w[2])x\(w[3]))" }
+    if w[2] == 1 && w[3] == 1 { return "Conv(1x1)" }
+    return group > 1 ? "Conv(grouped \(w[2])x\(w[3]))" : "Conv(\(w[2])x\(w[3]))"
+}
+
+func median(_ v: [Int64]) -> Double {
+    let s = v.sorted()
+    return s.count % 2 == 1 ? Double(s[s.count / 2]) : Double(s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func calibrate(_ o: Options) -> [String: Any] {
+    let threads = o.threads
+    RuntimeInfo.setThreads(threads)
+    // sgemm peak: square products large enough to reach OpenBLAS's steady state.
+    let n = 768
+    let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+    var c = [Float](repeating: 0, count: n * n)
+    var best = Int64.max
+    for _ in 0..<8 {
+        let t0 = Clock.monotonicNanoseconds()
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+        best = min(best, Clock.monotonicNanoseconds() - t0)
+    }
+    let gflops = 2 * Double(n * n * n) / Double(best)
+    // Memory bandwidth: a triad over buffers far larger than any cache (3 × 64 MiB).
+    let count = 16 << 20
+    let x = UnsafeMutablePointer<Float>.allocate(capacity: count), y = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    let z = UnsafeMutablePointer<Float>.allocate(capacity: count)
+    x.initialize(repeating: 1, count: count)
+    y.initialize(repeating: 2, count: count)
+    z.initialize(repeating: 0, count: count)
+    defer {
+        x.deallocate()
+        y.deallocate()
+        z.deallocate()
+    }
+    var bestTriad = Int64.max
+    for _ in 0..<5 {
+        let t0 = Clock.monotonicNanoseconds()
+        if threads == 1 {
+            for i in 0..<count { z[i] = x[i] + 1.5 * y[i] }
+        } else {
+            let chunk = (count + threads - 1) / threads
+            // Addresses cross into the worker closure as integers (each worker writes its own range).
+            let (xa, ya, za) = (Int(bitPattern: x), Int(bitPattern: y), Int(bitPattern: z))
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let (x, y, z) = (
+                    UnsafeMutablePointer<Float>(bitPattern: xa)!, UnsafeMutablePointer<Float>(bitPattern: ya)!, UnsafeMutablePointer<Float>(bitPattern: za)!
+                )
+                for i in (t * chunk)..<min(count, (t + 1) * chunk) { z[i] = x[i] + 1.5 * y[i] }
+            }
+        }
+        bestTriad = min(bestTriad, Clock.monotonicNanoseconds() - t0)
+    }
+    let bandwidth = Double(3 * count * 4) / Double(bestTriad)
+    return ["sgemmGflops": gflops, "sgemmSize": n, "bandwidthGBps": bandwidth, "threads": threads]
+}
+
+func run(_ path: String, _ o: Options) -> [String: Any] {
+    let (threads, warmup, iterations, profileIterations) = (o.threads, o.warmup, o.iterations, o.profileIterations)
+    guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(path)") }
+    let graph: Graph
+    do { graph = try PlanCodec.decode([UInt8](data)) } catch { fail("\(path): \(error.description)") }
+    let executor = Executor(graph: graph, threads: threads)
+    executor.fillInputsDeterministically()
+    for _ in 0..<warmup { executor.execute() }
+    var samples = [Int64](repeating: 0, count: iterations)
+    for i in 0..<iterations {
+        let t0 = Clock.monotonicNanoseconds()
+        executor.execute()
+        samples[i] = Clock.monotonicNanoseconds() - t0
+    }
+    var perNode = [Int64](repeating: 0, count: graph.nodes.count)
+    for _ in 0..<profileIterations { executor.executeProfiled(into: &perNode) { Clock.monotonicNanoseconds() } }
+    let nodes: [[String: Any]] = graph.nodes.enumerated().map { i, n in
+        let cost = nodeCost(n, graph)
+        return [
+            "name": n.name, "op": n.op.name, "kind": kind(n, graph), "macs": cost.macs, "bytes": cost.bytes,
+            "nanoseconds": profileIterations > 0 ? Double(perNode[i]) / Double(profileIterations) : 0,
+        ]
+    }
+    return [
+        "plan": path, "threads": threads, "samplesNanoseconds": samples, "medianNanoseconds": median(samples),
+        "runtimeVersion": RuntimeInfo.version, "blasCoreName": RuntimeInfo.blasCoreName, "blasConfig": RuntimeInfo.blasConfig,
+        "arenaBytes": executor.arenaBytes, "nodes": nodes,
+    ]
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+switch options.words.first {
+case "calibrate":
+    emit(calibrate(options))
+case "run":
+    guard options.words.count == 2 else { fail(usage) }
+    emit(run(options.words[1], options))
+default:
+    fail(usage)
+}
