@@ -72,6 +72,77 @@ struct LoweredGraph {
         nodes.reduce(0) { $0 + $1.inputs.filter { $0 == .constant(c) }.count }
     }
 
+    /// Replaces the erf form of GELU that exporters emit, x · 0.5 · (1 + erf(x / √2)) in its
+    /// usual orders (Div by √2 or Mul by 1/√2; the 0.5 applied first or last), with one Gelu
+    /// node, when no intermediate value is read elsewhere.
+    mutating func fuseGelu() {
+        var uses: [Int: Int] = [:]
+        var consumers: [Int: [Int]] = [:]
+        for (i, n) in nodes.enumerated() {
+            for case .value(let v) in n.inputs {
+                uses[v, default: 0] += 1
+                consumers[v, default: []].append(i)
+            }
+        }
+        for o in outputs { uses[o, default: 0] += 1 }
+        func scalar(_ o: Operand) -> Float? {
+            guard case .constant(let c) = o, constants[c].tensor.count == 1 else { return nil }
+            return constants[c].tensor.floats[0]
+        }
+        func near(_ o: Operand, _ target: Float) -> Bool { scalar(o).map { abs($0 - target) <= 1e-6 * max(1, abs(target)) } ?? false }
+        /// The single node reading `v` (nil if none, several, or `v` is a graph output).
+        func soleConsumer(_ v: Int) -> Int? {
+            guard uses[v] == 1, let c = consumers[v], c.count == 1 else { return nil }
+            return c[0]
+        }
+        /// For a binary node with one constant operand, the other operand.
+        func other(_ n: LNode, besides constant: (Operand) -> Bool) -> Operand? {
+            guard n.inputs.count == 2 else { return nil }
+            if constant(n.inputs[1]) { return n.inputs[0] }
+            if n.op != .div, constant(n.inputs[0]) { return n.inputs[1] }
+            return nil
+        }
+        var removed = Set<Int>()
+        var replacements: [Int: LNode] = [:]
+        for (e, erf) in nodes.enumerated() where erf.op == .erf && !removed.contains(e) {
+            guard case .value(let scaled) = erf.inputs[0], let scale = producer[scaled], uses[scaled] == 1 else { continue }
+            let s = nodes[scale]
+            let x: Operand?
+            switch s.op {
+            case .div: x = other(s) { near($0, Float(2.0.squareRoot())) }
+            case .mul: x = other(s) { near($0, Float(0.5.squareRoot())) }
+            default: x = nil
+            }
+            guard let x, case .value(let xv) = x, let add = soleConsumer(erf.outputs[0]), nodes[add].op == .add,
+                other(nodes[add], besides: { near($0, 1) }) == .value(erf.outputs[0]), let m = soleConsumer(nodes[add].outputs[0]),
+                nodes[m].op == .mul, nodes[m].inputs.count == 2
+            else { continue }
+            let partner = nodes[m].inputs[0] == .value(nodes[add].outputs[0]) ? nodes[m].inputs[1] : nodes[m].inputs[0]
+            var chain = [scale, e, add, m]
+            let final: Int
+            if partner == .value(xv), let half = soleConsumer(nodes[m].outputs[0]), nodes[half].op == .mul,
+                other(nodes[half], besides: { near($0, 0.5) }) == .value(nodes[m].outputs[0])
+            {
+                final = half  // (x · (1 + erf)) · 0.5
+            } else if case .value(let h) = partner, let hp = producer[h], uses[h] == 1, nodes[hp].op == .mul,
+                other(nodes[hp], besides: { near($0, 0.5) }) == .value(xv)
+            {
+                chain.append(hp)  // (x · 0.5) · (1 + erf)
+                final = m
+            } else {
+                continue
+            }
+            chain.append(final)
+            removed.formUnion(chain)
+            replacements[final] = LNode(
+                op: .gelu, name: nodes[final].name, inputs: [.value(xv)], outputs: nodes[final].outputs, attributes: Attributes(["approximate": .int(0)]))
+        }
+        guard !removed.isEmpty else { return }
+        nodes = nodes.indices.compactMap { i in replacements[i] ?? (removed.contains(i) ? nil : nodes[i]) }
+        producer = [:]
+        for (i, n) in nodes.enumerated() { for o in n.outputs { producer[o] = i } }
+    }
+
     /// Drops nodes none of whose outputs reach a graph output.
     mutating func removeDeadNodes() {
         var live = Set(outputs)

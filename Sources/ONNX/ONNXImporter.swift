@@ -156,6 +156,7 @@ struct Importer {
                 throw .invalidModel("output '\(o.name)' is not produced by any node")
             }
         }
+        lowered.fuseGelu()
         lowered.removeDeadNodes()
     }
 

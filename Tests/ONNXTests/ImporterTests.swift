@@ -71,6 +71,17 @@ struct ImporterTests {
         #expect(!ops.contains(.gather) && !ops.contains(.concat))
     }
 
+    @Test func exportedGeluPatternBecomesOneGeluNode() throws {
+        for name in ["erf_gelu_pattern", "net_transformer"] {
+            let g = try ONNXImporter.graph(fromBytes: try Self.bytes(Self.golden.appendingPathComponent("\(name)/model.onnx")), name: name)
+            #expect(g.nodes.contains { $0.op == .gelu && $0.attributes["approximate"] == .int(0) }, "\(name)")
+            #expect(!g.nodes.contains { $0.op == .erf }, "\(name) still has an Erf node")
+        }
+        // A standalone Erf is not a GELU and stays as it is.
+        let erf = try ONNXImporter.graph(fromBytes: try Self.bytes(Self.golden.appendingPathComponent("erf_basic/model.onnx")), name: "e")
+        #expect(erf.nodes.map(\.op) == [.erf])
+    }
+
     @Test func truncatedModelsFailCleanly() throws {
         let model = try Self.bytes(Self.golden.appendingPathComponent("net_resnet_basic/model.onnx"))
         // A cut at a field boundary can leave a smaller well-formed model; whatever compiles

@@ -7,7 +7,7 @@ import ModelPlan
 #endif
 
 /// Elementwise functions of one input, in parallel chunks. The activation-shaped ones reuse
-/// the vectorised fused-activation code; the rest call libm per element.
+/// the vectorised fused-activation code; erf and GELU use `VectorMath`; tanh calls libm.
 struct UnaryKernel: Kernel {
     enum Function {
         case activation(Activation)
@@ -35,7 +35,7 @@ struct UnaryKernel: Kernel {
         switch f {
         case .activation(let a): a.run(x, y, count: n)
         case .tanh: for i in 0..<n { y[i] = tanhf(x[i]) }
-        case .erf: for i in 0..<n { y[i] = erff(x[i]) }
+        case .erf: map(x, y, n, VectorMath.erf)
         case .sqrt:
             var i = 0
             while i + 8 <= n {
@@ -46,9 +46,7 @@ struct UnaryKernel: Kernel {
                 y[i] = x[i].squareRoot()
                 i += 1
             }
-        case .gelu:
-            let invSqrt2 = Float(0.5.squareRoot())
-            for i in 0..<n { y[i] = 0.5 * x[i] * (1 + erff(x[i] * invSqrt2)) }
+        case .gelu: map(x, y, n, VectorMath.gelu)
         case .geluTanh:
             let k = Float((2 / Double.pi).squareRoot())
             for i in 0..<n {
@@ -56,5 +54,21 @@ struct UnaryKernel: Kernel {
                 y[i] = 0.5 * v * (1 + tanhf(k * (v + 0.044715 * v * v * v)))
             }
         }
+    }
+
+    /// Eight lanes at a time through `f`; the tail goes through `f` too (zero-padded), so every
+    /// element gets the same arithmetic wherever it lies.
+    @inline(__always)
+    static func map(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, _ f: (Float8) -> Float8) {
+        var i = 0
+        while i + 8 <= n {
+            y.store8(f(x.load8(i)), i)
+            i += 8
+        }
+        guard i < n else { return }
+        var tail = Float8(repeating: 0)
+        for k in 0..<(n - i) { tail[k] = x[i + k] }
+        let out = f(tail)
+        for k in 0..<(n - i) { y[i + k] = out[k] }
     }
 }
