@@ -20,11 +20,12 @@ public final class Executor {
     private let scratch: UnsafeMutablePointer<Float>
 
     /// `graph` must have passed `GraphValidator` (decoding a plan does that): kernels trust
-    /// every shape and attribute. `threads` is used by OpenBLAS and by the runtime's own loops.
+    /// every shape and attribute. `threads` is the runtime's: it splits GEMMs and loops itself.
     public init(graph: Graph, threads: Int = 1) {
         self.graph = graph
         self.threads = max(1, threads)
-        RuntimeInfo.setThreads(self.threads)
+        // OpenBLAS stays single-threaded: the runtime splits GEMMs itself (see `Parallel.sgemm`).
+        RuntimeInfo.setThreads(1)
         let plan = Executor.memoryPlan(for: graph)
         memoryPlan = plan
         weightBytes = graph.weights.count

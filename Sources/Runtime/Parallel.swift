@@ -1,7 +1,10 @@
+import COpenBLAS
 import Dispatch
 
-/// The runtime's own parallel loops. OpenBLAS runs its GEMMs on its own threads; these loops
-/// cover the kernels that do not call BLAS (depthwise conv, elementwise, pooling, im2col).
+/// The runtime's parallel loops, GEMMs included. OpenBLAS is kept single-threaded and each
+/// GEMM is split into column or row blocks run on these threads: OpenBLAS's own threads
+/// busy-wait between calls, and on a small board they fought the runtime's loops for the same
+/// cores (ResNet-18 at 2 threads ran slower than at 1 before this; docs/performance.md).
 struct Parallel {
     /// Below this many units of work a loop runs inline: waking threads would cost more.
     static let minimumWork = 1 << 15
@@ -23,6 +26,34 @@ struct Parallel {
             let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 shared.value((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+            }
+        }
+    }
+}
+
+extension Parallel {
+    /// C[m, n] = op(A)[m, k] · op(B)[k, n], row-major, split over the larger of n (column blocks)
+    /// and m (row blocks). Each element is computed by one single-threaded `cblas_sgemm` over
+    /// the whole k, so its arithmetic does not depend on the thread count.
+    @inline(__always)
+    func sgemm(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
+        if n >= m {
+            forEach(n, cost: m * k) { cols in
+                let bBlock = transB ? b + cols.lowerBound * ldb : b + cols.lowerBound
+                cblas_sgemm(
+                    CblasRowMajor, ta, tb, Int32(m), Int32(cols.count), Int32(k), 1, a, Int32(lda), bBlock, Int32(ldb), 0, c + cols.lowerBound,
+                    Int32(ldc))
+            }
+        } else {
+            forEach(m, cost: n * k) { rows in
+                let aBlock = transA ? a + rows.lowerBound : a + rows.lowerBound * lda
+                cblas_sgemm(
+                    CblasRowMajor, ta, tb, Int32(rows.count), Int32(n), Int32(k), 1, aBlock, Int32(lda), b, Int32(ldb), 0,
+                    c + rows.lowerBound * ldc, Int32(ldc))
             }
         }
     }

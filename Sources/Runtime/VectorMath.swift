@@ -6,8 +6,12 @@ enum VectorMath {
     /// x in −87.3...88.3; inputs are clamped to that range (e^x underflows to 2^−126 below it).
     @inline(__always)
     static func exp(_ v: Float8) -> Float8 {
-        let x = v.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.3))
-        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        // Only lane-wise add, multiply, min and max: generic SIMD conversions and rounding
+        // run lane by lane in Swift, so n = round(x / ln 2) uses the 1.5·2^23 trick, which
+        // leaves n in the low mantissa bits.
+        let x = pointwiseMin(pointwiseMax(v, Float8(repeating: -87.3)), Float8(repeating: 88.3))
+        let shifted = x * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
         var r = x - n * 0.693_359_375
         r = r - n * -2.121_944_4e-4
         var p = Float8(repeating: 1.987_569_15e-4)
@@ -17,7 +21,7 @@ enum VectorMath {
         p = p * r + 1.666_666_545_9e-1
         p = p * r + 5.000_000_120_1e-1
         p = p * (r * r) + r + 1
-        let exponent = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return p * unsafeBitCast(exponent, to: Float8.self)
     }
 

@@ -32,6 +32,12 @@ import Testing
         Case(path: "general", c: 3, m: 8, h: 9, w: 7, kh: 3, kw: 3, pads: [1, 1, 1, 1]),
         Case(path: "general dilated", c: 3, m: 4, h: 10, w: 11, kh: 3, kw: 3, pads: [2, 2, 2, 2], dilation: (2, 2)),
         Case(path: "general rectangular", c: 2, m: 3, h: 7, w: 12, kh: 2, kw: 5, stride: (1, 3), pads: [0, 2, 1, 1], dilation: (2, 1)),
+        Case(path: "depthwise 3 s2 to 7x7", c: 3, m: 3, h: 14, w: 14, kh: 3, kw: 3, stride: (2, 2), pads: [0, 0, 1, 1], group: 3),
+        Case(path: "depthwise 5 s1 7x7", c: 3, m: 3, h: 7, w: 7, kh: 5, kw: 5, pads: [2, 2, 2, 2], group: 3),
+        Case(path: "depthwise 3 s2 wide odd pad", c: 2, m: 2, h: 9, w: 45, kh: 3, kw: 3, stride: (2, 2), pads: [1, 1, 1, 1], group: 2),
+        Case(path: "depthwise 3 s2 wide even pad", c: 2, m: 2, h: 8, w: 44, kh: 3, kw: 3, stride: (2, 2), pads: [2, 2, 0, 0], group: 2),
+        Case(path: "depthwise 2x4 s3 dilated", c: 2, m: 4, h: 11, w: 31, kh: 2, kw: 4, stride: (3, 3), pads: [1, 3, 0, 2], dilation: (2, 3), group: 2),
+        Case(path: "depthwise 1 column", c: 2, m: 2, h: 6, w: 1, kh: 3, kw: 3, pads: [1, 1, 1, 1], group: 2),
     ]
 
     @Test(arguments: cases)
@@ -44,6 +50,10 @@ import Testing
         try check(Self.cases[0], activation: act)
         try check(Self.cases[3], activation: act)
         try check(Self.cases[15], activation: act)
+        // The depthwise kernel's 5x5 and stride-2 paths, and a plane narrower than one vector.
+        try check(Self.cases[6], activation: act)
+        try check(Self.cases[4], activation: act)
+        try check(Self.cases[19], activation: act)
     }
 
     private func check(_ t: Case, activation: FusedCase) throws {

@@ -26,9 +26,8 @@ struct ConvKernel: Kernel {
                     im2col(xg, parallel)
                     source = cols
                 }
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(p.outPerGroup), Int32(spatial), Int32(p.kernelVolume),
-                    1, wg, Int32(p.kernelVolume), source, Int32(spatial), 0, yg, Int32(spatial))
+                parallel.sgemm(
+                    m: p.outPerGroup, n: spatial, k: p.kernelVolume, a: wg, lda: p.kernelVolume, b: source, ldb: spatial, c: yg, ldc: spatial)
             }
         }
         let planes = p.n * p.m

@@ -30,9 +30,7 @@ struct ConvTransposeKernel: Kernel {
                 let xg = x + (b * c + g * cg) * pixels
                 let wg = weights + g * cg * rows
                 // cols[rows, pixels] = Wgᵀ[rows, cg] · Xg[cg, pixels]
-                cblas_sgemm(
-                    CblasRowMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(pixels), Int32(cg),
-                    1, wg, Int32(rows), xg, Int32(pixels), 0, cols, Int32(pixels))
+                parallel.sgemm(transA: true, m: rows, n: pixels, k: cg, a: wg, lda: rows, b: xg, ldb: pixels, c: cols, ldc: pixels)
                 let yg = y + (b * m + g * mg) * outH * outW
                 parallel.forEach(mg, cost: kh * kw * pixels) { channels in
                     for oc in channels { col2im(oc, yg + oc * outH * outW, bias?[g * mg + oc] ?? 0) }

@@ -1,164 +1,123 @@
 import ModelPlan
 
 /// Depthwise convolution (one input channel per group, any depth multiplier), computed
-/// directly. Each output row splits into a border, where taps may fall outside the image and
-/// are clipped with tables built at load, and an interior, where every tap is inside and the
-/// loops run eight outputs at a time (SIMD8) with no checks. Planes run in parallel.
+/// directly. Each input plane is first copied into a zero-padded scratch plane, so every
+/// output is an interior one: output rows then run eight columns at a time over all taps in
+/// registers, with no bounds checks, and bias and activation applied before the single store.
+/// For horizontal stride s the padded row is split into s phases (column c goes to phase
+/// c mod s, slot c / s), so strided taps read contiguous lanes too. Planes run in parallel.
 struct DepthwiseConvKernel: Kernel {
     let p: ConvGeometry
     let x, weights, y: UnsafeMutablePointer<Float>
     let bias: UnsafeMutablePointer<Float>?
-    /// Interior output columns: every tap of the row lies inside the input.
-    let interior: Range<Int>
-    /// Valid kernel rows per output row and valid kernel columns per output column.
-    let rowTaps, colTaps: Table<Int>
+    let padded: PaddedPlane
+    /// Offset in the padded plane of each tap (ky, kx), row-major, from output (0, 0)'s window.
+    let tapOffsets: Table<Int>
 
     init(_ r: NodeReader, _ p: ConvGeometry) {
         self.p = p
         (x, weights, y, bias) = (r.input(0), r.input(1), r.output(), r.optionalInput(2))
-        let lo = min(ceilDiv(p.padLeft, p.strideW), p.outW)
-        let hi = min(floorDiv(p.w - 1 + p.padLeft - (p.kw - 1) * p.dilW, p.strideW) + 1, p.outW)
-        interior = lo..<max(hi, lo)
-        rowTaps = tapTable(outputs: p.outH, stride: p.strideH, pad: p.padTop, size: p.h, kernel: p.kh, dilation: p.dilH)
-        colTaps = tapTable(outputs: p.outW, stride: p.strideW, pad: p.padLeft, size: p.w, kernel: p.kw, dilation: p.dilW)
+        padded = PaddedPlane(p)
+        var offsets: [Int] = []
+        for ky in 0..<p.kh {
+            for kx in 0..<p.kw {
+                offsets.append(padded.offset(row: ky * p.dilH, column: kx * p.dilW))
+            }
+        }
+        tapOffsets = Table(offsets)
     }
 
     func run(_ parallel: Parallel) {
+        guard p.outH > 0, p.outW > 0 else { return }
         let work = p.outH * p.outW * p.kh * p.kw
         parallel.forEach(p.n * p.m, cost: work) { planes in
-            for plane in planes { self.plane(plane) }
-        }
-    }
-
-    private func plane(_ plane: Int) {
-        let p = self.p
-        let b = plane / p.m, oc = plane % p.m
-        let src = x + (b * p.c + oc / (p.m / p.c)) * p.h * p.w
-        let dst = y + plane * p.outH * p.outW
-        let k = weights + oc * p.kh * p.kw
-        let b0 = bias?[oc] ?? 0
-        let rowBounds = rowTaps.base
-        for oy in 0..<p.outH {
-            let iy0 = oy &* p.strideH &- p.padTop
-            let rows = rowBounds[2 &* oy]..<rowBounds[2 &* oy &+ 1]
-            let line = dst + oy &* p.outW
-            for ox in 0..<interior.lowerBound { line[ox] = border(ox, src, iy0, rows, k, b0) }
-            interiorRun(line, src + (iy0 &* p.w &- p.padLeft), rows, k, b0)
-            for ox in interior.upperBound..<p.outW { line[ox] = border(ox, src, iy0, rows, k, b0) }
-            p.activation.run(line, line, count: p.outW)
-        }
-    }
-
-    /// One output with clipped columns (rows are clipped by the caller).
-    @inline(__always)
-    private func border(
-        _ ox: Int, _ src: UnsafeMutablePointer<Float>, _ iy0: Int, _ rows: Range<Int>, _ k: UnsafeMutablePointer<Float>, _ b0: Float
-    ) -> Float {
-        let p = self.p
-        let ix0 = ox &* p.strideW &- p.padLeft
-        let lo = colTaps.base[2 &* ox], hi = colTaps.base[2 &* ox &+ 1]
-        var acc = b0
-        for ky in rows {
-            let row = src + ((iy0 &+ ky &* p.dilH) &* p.w &+ ix0)
-            let taps = k + ky &* p.kw
-            var kx = lo
-            while kx < hi {
-                acc += taps[kx] * row[kx &* p.dilW]
-                kx &+= 1
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: padded.count)
+            scratch.initialize(repeating: 0, count: padded.count)
+            defer { scratch.deallocate() }
+            var filled = -1
+            for plane in planes {
+                let b = plane / p.m, oc = plane % p.m
+                let channel = b * p.c + oc / (p.m / p.c)
+                // Depth multipliers > 1 read one input plane several times in a row.
+                if channel != filled {
+                    padded.fill(scratch, from: x + channel * p.h * p.w, p)
+                    filled = channel
+                }
+                rows(scratch, oc: oc, into: y + plane * p.outH * p.outW)
             }
         }
-        return acc
+    }
+}
+
+/// A zero-padded copy of one input plane: `rows` rows of `stride` phases of `phaseWidth`
+/// floats. Wide enough that the last eight-column group of every output row reads inside it.
+struct PaddedPlane {
+    let rows, phases, phaseWidth: Int
+    let padTop, padLeft: Int
+
+    init(_ p: ConvGeometry) {
+        let columns = (p.outW + 7) / 8 * 8
+        phases = p.strideW
+        phaseWidth = columns + (p.kw - 1) * p.dilW / p.strideW
+        rows = (p.outH - 1) * p.strideH + (p.kh - 1) * p.dilH + 1
+        (padTop, padLeft) = (p.padTop, p.padLeft)
     }
 
-    /// The interior columns of one output row. `origin` points at input (iy0, −padLeft), so
-    /// output column ox, tap (ky, kx) reads origin[(ky·dilH)·w + ox·strideW + kx·dilW].
-    @inline(__always)
-    private func interiorRun(
-        _ line: UnsafeMutablePointer<Float>, _ origin: UnsafeMutablePointer<Float>, _ rows: Range<Int>,
-        _ k: UnsafeMutablePointer<Float>, _ b0: Float
-    ) {
-        if p.strideW == 1 {
-            interiorUnitStride(line, origin, rows, k, b0)
-        } else {
-            interiorStrided(line, origin, rows, k, b0)
-        }
+    var rowStride: Int { phases * phaseWidth }
+    var count: Int { rows * rowStride }
+
+    /// Where padded (row, column) lives.
+    func offset(row: Int, column: Int) -> Int {
+        row * rowStride + column % phases * phaseWidth + column / phases
     }
 
-    /// Stride 1: the row accumulates in the output line (in L1) one kernel row at a time, with
-    /// that row's taps broadcast once outside the column loop.
-    @inline(__always)
-    private func interiorUnitStride(
-        _ line: UnsafeMutablePointer<Float>, _ origin: UnsafeMutablePointer<Float>, _ rows: Range<Int>,
-        _ k: UnsafeMutablePointer<Float>, _ b0: Float
-    ) {
-        let (dw, dhw, kw) = (p.dilW, p.dilH &* p.w, p.kw)
-        let lo = interior.lowerBound, end = interior.upperBound
-        let vectorEnd = lo &+ (end &- lo) / 8 &* 8
-        (line + lo).update(repeating: b0, count: end &- lo)
-        for ky in rows {
-            let row = origin + ky &* dhw, taps = k + ky &* kw
-            if kw == 3 {
-                let t0 = Float8(repeating: taps[0]), t1 = Float8(repeating: taps[1]), t2 = Float8(repeating: taps[2])
-                var ox = lo
-                while ox < vectorEnd {
-                    let r = row + ox
-                    line.store8(line.load8(ox) + r.load8(0) * t0 + r.load8(dw) * t1 + r.load8(2 &* dw) * t2, ox)
-                    ox &+= 8
-                }
-            } else {
-                for kx in 0..<kw {
-                    let t = Float8(repeating: taps[kx]), r = row + kx &* dw
-                    var ox = lo
-                    while ox < vectorEnd {
-                        line.store8(line.load8(ox) + r.load8(ox) * t, ox)
-                        ox &+= 8
-                    }
+    /// Copies the image into the plane; the padding, zeroed once, is never written.
+    func fill(_ dst: UnsafeMutablePointer<Float>, from src: UnsafeMutablePointer<Float>, _ p: ConvGeometry) {
+        let rowRange = 0..<max(0, min(p.h, rows - padTop))
+        // Columns whose padded slot exists (the rest are never read).
+        let columnEnd = min(p.w, phases * phaseWidth - padLeft)
+        guard columnEnd > 0 else { return }
+        for iy in rowRange {
+            let line = src + iy * p.w, out = dst + (iy + padTop) * rowStride
+            switch phases {
+            case 1: (out + padLeft).update(from: line, count: columnEnd)
+            case 2: deinterleave(line, columnEnd, out)
+            default:
+                for ix in 0..<columnEnd {
+                    let c = ix + padLeft
+                    out[c % phases * phaseWidth + c / phases] = line[ix]
                 }
             }
-            var ox = vectorEnd
-            while ox < end {
-                var acc = line[ox]
-                for kx in 0..<kw { acc += taps[kx] * row[ox &+ kx &* dw] }
-                line[ox] = acc
-                ox &+= 1
-            }
         }
     }
 
-    /// Other strides: eight outputs accumulate in a register over all taps, reading strided lanes.
+    /// Stride 2: even padded columns to phase 0, odd to phase 1, sixteen (then eight) at a time.
     @inline(__always)
-    private func interiorStrided(
-        _ line: UnsafeMutablePointer<Float>, _ origin: UnsafeMutablePointer<Float>, _ rows: Range<Int>,
-        _ k: UnsafeMutablePointer<Float>, _ b0: Float
-    ) {
-        let (sw, dw, dhw, kw) = (p.strideW, p.dilW, p.dilH &* p.w, p.kw)
-        var ox = interior.lowerBound
-        let end = interior.upperBound
-        while ox &+ 8 <= end {
-            var acc = Float8(repeating: b0)
-            for ky in rows {
-                let row = origin + (ky &* dhw &+ ox &* sw), taps = k + ky &* kw
-                var kx = 0
-                while kx < kw {
-                    acc += row.gather8(kx &* dw, stride: sw) * taps[kx]
-                    kx &+= 1
-                }
-            }
-            line.store8(acc, ox)
-            ox &+= 8
+    private func deinterleave(_ line: UnsafeMutablePointer<Float>, _ count: Int, _ out: UnsafeMutablePointer<Float>) {
+        // Start at an input column whose padded column is even so lanes split cleanly.
+        var ix = padLeft & 1
+        if ix == 1 { out[phaseWidth + padLeft / 2] = line[0] }
+        let even = out + (ix + padLeft) / 2, odd = even + phaseWidth
+        var j = 0
+        while ix + 16 <= count {
+            let v = UnsafeRawPointer(line + ix).loadUnaligned(as: SIMD16<Float>.self)
+            even.store8(v.evenHalf, j)
+            odd.store8(v.oddHalf, j)
+            ix += 16
+            j += 8
         }
-        while ox < end {
-            var acc = b0
-            for ky in rows {
-                let row = origin + (ky &* dhw &+ ox &* sw), taps = k + ky &* kw
-                var kx = 0
-                while kx < kw {
-                    acc += taps[kx] * row[kx &* dw]
-                    kx &+= 1
-                }
-            }
-            line[ox] = acc
-            ox &+= 1
+        if ix + 8 <= count {
+            let v = line.load8(ix)
+            even.store4(v.evenHalf, j)
+            odd.store4(v.oddHalf, j)
+            ix += 8
+            j += 4
+        }
+        while ix < count {
+            even[j] = line[ix]
+            if ix + 1 < count { odd[j] = line[ix + 1] }
+            ix += 2
+            j += 1
         }
     }
 }

@@ -16,7 +16,7 @@ struct DenseKernel: Kernel {
     }
 
     func run(_ parallel: Parallel) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(m), Int32(k), 1, x, Int32(k), weights, Int32(k), 0, y, Int32(m))
+        parallel.sgemm(transB: true, m: rows, n: m, k: k, a: x, lda: k, b: weights, ldb: k, c: y, ldc: m)
         guard bias != nil || activation.kind != .none else { return }
         let (y, m, bias, activation) = (self.y, self.m, self.bias, self.activation)
         parallel.forEach(rows, cost: m) { range in
@@ -73,12 +73,10 @@ struct MatMulKernel: Kernel {
     func run(_ parallel: Parallel) {
         let batches = aOffsets.count
         if stacked {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batches * m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, y, Int32(n))
+            parallel.sgemm(m: batches * m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: y, ldc: n)
         } else {
             for i in 0..<batches {
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a + aOffsets[i], Int32(k), b + bOffsets[i], Int32(n), 0, y + i * m * n, Int32(n))
+                parallel.sgemm(m: m, n: n, k: k, a: a + aOffsets[i], lda: k, b: b + bOffsets[i], ldb: n, c: y + i * m * n, ldc: n)
             }
         }
         guard activation.kind != .none else { return }

@@ -155,8 +155,7 @@ struct SoftmaxKernel: Kernel {
         var total = Float8()
         for a in 0..<length {
             let d = src.load8(a * inner) - m
-            var e = Float8()
-            for l in 0..<8 { e[l] = expf(d[l]) }
+            let e = VectorMath.exp(d)
             dst.store8(e, a * inner)
             total += e
         }
@@ -190,11 +189,26 @@ struct SoftmaxKernel: Kernel {
             m = max(m, src[i])
             i += 1
         }
-        var total: Float = 0
-        for k in 0..<n {
-            let e = expf(src[k] - m)
-            dst[k] = e
-            total += e
+        // e^(x − max) eight at a time (VectorMath.exp, within 2e-7 of expf); the tail goes
+        // through the same function, padded, so every element gets the same arithmetic.
+        let vmax = Float8(repeating: m)
+        var vtotal = Float8()
+        i = 0
+        while i + 8 <= n {
+            let e = VectorMath.exp(src.load8(i) - vmax)
+            dst.store8(e, i)
+            vtotal += e
+            i += 8
+        }
+        var total = vtotal.laneSum
+        if i < n {
+            var tail = Float8(repeating: 0)
+            for k in 0..<(n - i) { tail[k] = src[i + k] - m }
+            let e = VectorMath.exp(tail)
+            for k in 0..<(n - i) {
+                dst[i + k] = e[k]
+                total += e[k]
+            }
         }
         let r = 1 / total
         let vr = Float8(repeating: r)

@@ -35,7 +35,7 @@ struct UnaryKernel: Kernel {
         switch f {
         case .activation(let a): a.run(x, y, count: n)
         case .tanh: for i in 0..<n { y[i] = tanhf(x[i]) }
-        case .erf: map(x, y, n, VectorMath.erf)
+        case .erf: map(x, y, n) { VectorMath.erf($0) }
         case .sqrt:
             var i = 0
             while i + 8 <= n {
@@ -46,7 +46,7 @@ struct UnaryKernel: Kernel {
                 y[i] = x[i].squareRoot()
                 i += 1
             }
-        case .gelu: map(x, y, n, VectorMath.gelu)
+        case .gelu: map(x, y, n) { VectorMath.gelu($0) }
         case .geluTanh:
             let k = Float((2 / Double.pi).squareRoot())
             for i in 0..<n {
