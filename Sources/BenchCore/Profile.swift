@@ -23,11 +23,18 @@ public struct BenchmarkSpec: Codable, Sendable, Equatable {
     public var name: String
     /// `builtin:NAME` for a model shipped with BoardBench, otherwise a path relative to the profile.
     public var model: String
+    /// For ONNX models with dynamic dimensions: `--input-shape` values, `1x3x224x224` (the
+    /// first input) or `NAME:1x3x224x224`.
+    public var inputShapes: [String]?
     public var settings: SettingsOverride?
 
-    public init(name: String, model: String, settings: SettingsOverride? = nil) {
+    public init(name: String, model: String, inputShapes: [String]? = nil, settings: SettingsOverride? = nil) {
         self.name = name
         self.model = model
+        self.inputShapes = inputShapes
         self.settings = settings
     }
+
+    /// Identifies what gets compiled: the model and the shapes it is compiled for.
+    public var compileKey: String { ([model] + (inputShapes ?? [])).joined(separator: "\u{1F}") }
 }

@@ -53,8 +53,8 @@ public struct RunCoordinator {
         let configs = try options.devices.map { name throws(ControllerError) in try DeviceFile.load(name, in: workspace) }
         let binary = try AgentBinary.locate(explicit: options.agentPath)
         var models: [String: CompiledModel] = [:]
-        for b in loaded.profile.benchmarks where models[b.model] == nil {
-            models[b.model] = try ModelCompiler.compile(b.model, relativeTo: loaded.directory)
+        for b in loaded.profile.benchmarks where models[b.compileKey] == nil {
+            models[b.compileKey] = try ModelCompiler.compile(b.model, relativeTo: loaded.directory, inputShapes: b.inputShapes ?? [])
         }
 
         let runId = try storing { () throws(StoreError) in
@@ -115,7 +115,7 @@ public struct RunCoordinator {
 
         let requests = profile.profile.benchmarks.map { b in
             BenchmarkRequest(
-                name: b.name, planPath: config.planPath(hash: models[b.model]!.hash), planHash: models[b.model]!.hash,
+                name: b.name, planPath: config.planPath(hash: models[b.compileKey]!.hash), planHash: models[b.compileKey]!.hash,
                 settings: profile.profile.effectiveSettings(for: b))
         }
         let modelOf = Dictionary(uniqueKeysWithValues: profile.profile.benchmarks.map { ($0.name, $0.model) })

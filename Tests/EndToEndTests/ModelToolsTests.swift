@@ -105,5 +105,25 @@ struct ModelToolsTests {
         // Same CPU, same kernels: the board's bytes equal this machine's.
         let (remoteArray, localArray) = (try Self.npy(remote), try Self.npy(local))
         #expect(remoteArray == localArray)
+
+        // A profile benchmarks ONNX models too, with shapes for dynamic inputs.
+        let profile = workspace.appendingPathComponent("onnx.yaml")
+        try """
+        name: onnx
+        settings:
+          warmupRuns: 1
+          iterations: 5
+        benchmarks:
+          - name: dynamic
+            model: \(Self.golden.appendingPathComponent("dynamic_batch/model.onnx").path)
+            inputShapes: [1x3x8x8]
+          - name: transformer
+            model: \(Self.golden.appendingPathComponent("net_transformer/model.onnx").path)
+        """.write(to: profile, atomically: true, encoding: .utf8)
+        let run = try cli(["run", "--profile", profile.path, "--device", "b", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let results = try #require(try EndToEnd.object(run.stdout)["results"] as? [[String: Any]])
+        #expect(results.map { $0["benchmark"] as? String } == ["dynamic", "transformer"])
+        #expect(results.allSatisfy { $0["status"] as? String == "ok" })
     }
 }
