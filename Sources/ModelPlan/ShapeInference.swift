@@ -159,8 +159,8 @@ private struct Check {
         try arity(1...1)
         switch node.op {
         case .clip:
-            let lo = try finite("min", default: -.infinity), hi = try finite("max", default: .infinity)
-            _ = (lo, hi)
+            _ = try finite("min", default: -.infinity)
+            _ = try finite("max", default: .infinity)
         case .leakyRelu: _ = try finite("alpha", default: 0.01)
         case .hardSigmoid:
             _ = try finite("alpha", default: 0.2)

@@ -171,8 +171,7 @@ extension Importer {
                 switch b {
                 case .constant(let c): b = .constant(c.reshaped(aligned))
                 case .value:
-                    b = .value(
-                        try valueIndex(plainEmit(.reshape, [operand(b, name: n.inputs[1])], ["shape": .ints(aligned.map { Int64($0) })], n, suffix: "legacy")))
+                    b = .value(try plainValue(.reshape, [operand(b, name: n.inputs[1])], ["shape": .ints(aligned.map { Int64($0) })], n, suffix: "legacy"))
                 }
             }
         }
@@ -468,7 +467,6 @@ extension Importer {
         let a = try required(n, 0), b = try required(n, 1)
         var aOp = operand(a, name: n.inputs[0]), bOp: LoweredGraph.Operand
         var aShape = shape(a), bShape = shape(b)
-        let outName = n.outputs[0]
         var finalShape: [Int]?
         // NumPy promotes 1-D operands to matrices and drops the added axis afterwards.
         if aShape.count == 1 || bShape.count == 1 {
@@ -490,7 +488,6 @@ extension Importer {
             } else {
                 try emit(.dense, [aOp, weight], Attributes(), for: n)
             }
-            _ = outName
             return
         }
         bOp = operand(b, name: n.inputs[1])
@@ -506,21 +503,24 @@ extension Importer {
         }
     }
 
-    private func valueIndex(_ o: LoweredGraph.Operand) -> Int {
-        if case .value(let v) = o { return v }
-        preconditionFailure("plainEmit returns values")
-    }
-
-    /// A helper node inside the lowering of `n`, with an internal output name.
-    private mutating func plainEmit(
+    /// A helper node inside the lowering of `n`, with an internal output name; returns that
+    /// output's value.
+    private mutating func plainValue(
         _ op: OpCode, _ inputs: [LoweredGraph.Operand], _ attrs: [String: Attributes.Value], _ n: ONNXNode, suffix: String
-    ) throws(ImportError) -> LoweredGraph.Operand {
+    ) throws(ImportError) -> Int {
         let name = "\(n.name.isEmpty ? n.opType : n.name)/\(suffix)"
         do {
-            return .value(try lowered.add(op, inputs, Attributes(attrs), name: name, outputs: [name])[0])
+            return try lowered.add(op, inputs, Attributes(attrs), name: name, outputs: [name])[0]
         } catch {
             throw fail(n, error.description)
         }
+    }
+
+    /// `plainValue` as an operand.
+    private mutating func plainEmit(
+        _ op: OpCode, _ inputs: [LoweredGraph.Operand], _ attrs: [String: Attributes.Value], _ n: ONNXNode, suffix: String
+    ) throws(ImportError) -> LoweredGraph.Operand {
+        .value(try plainValue(op, inputs, attrs, n, suffix: suffix))
     }
 
     private mutating func gemm(_ n: ONNXNode) throws(ImportError) {

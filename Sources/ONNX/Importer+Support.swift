@@ -114,8 +114,6 @@ extension Importer {
             if used(1) { return "the mask output is not supported" }
         case "Gelu":
             if let a = str("approximate"), a != "none", a != "tanh" { return "approximate \(a) is not supported" }
-        case "Softmax", "Concat", "Transpose", "Flatten":
-            break
         default:
             break
         }

@@ -30,6 +30,8 @@ struct LoweredGraph {
     var outputs: [Int] = []
     /// Producing node of each value (graph inputs have none).
     var producer: [Int: Int] = [:]
+    /// Names given to nodes so far, so that importers keep them unique.
+    private(set) var nodeNames: Set<String> = []
 
     init(name: String) { self.name = name }
 
@@ -64,12 +66,8 @@ struct LoweredGraph {
             producer[values.count - 1] = nodes.count
         }
         nodes.append(LNode(op: op, name: name, inputs: inputs, outputs: outs, attributes: attributes))
+        nodeNames.insert(name)
         return outs
-    }
-
-    /// Number of operands across live nodes that read constant `c`.
-    func uses(ofConstant c: Int) -> Int {
-        nodes.reduce(0) { $0 + $1.inputs.filter { $0 == .constant(c) }.count }
     }
 
     /// Replaces the erf form of GELU that exporters emit, x · 0.5 · (1 + erf(x / √2)) in its

@@ -215,7 +215,7 @@ struct Importer {
         -> [Int]
     {
         let names = outputs ?? Array(n.outputs.prefix(1))
-        let nodeName = lowered.nodes.contains { $0.name == n.name } || n.name.isEmpty ? "\(n.opType.lowercased())_\(lowered.nodes.count)" : n.name
+        let nodeName = lowered.nodeNames.contains(n.name) || n.name.isEmpty ? "\(n.opType.lowercased())_\(lowered.nodes.count)" : n.name
         let outs: [Int]
         do { outs = try lowered.add(op, inputs, attrs, name: nodeName, outputs: names) } catch { throw fail(n, error.description) }
         for (name, v) in zip(names, outs) { env[name] = .value(v) }
