@@ -5,14 +5,28 @@
 /// Every sysfs/procfs/etc read of the agent goes through a root, so tests point it at a
 /// fixture tree that mimics a board. Files are opened afresh on every read: a sysfs value is
 /// regenerated at offset 0 each time, and fixtures change while a run is going.
+///
+/// A device file may move `/sys` and `/proc` separately (`sysfsRoot`, `procRoot`); paths under
+/// them are mapped to those directories and every other path is mapped under `root`.
 public struct SysfsRoot: Sendable {
     public let root: String
+    /// The directory standing for `/sys`; defaults to `root + "/sys"`.
+    public let sysfs: String
+    /// The directory standing for `/proc`; defaults to `root + "/proc"`.
+    public let proc: String
 
-    public init(_ root: String = "/") {
-        self.root = root.hasSuffix("/") ? String(root.dropLast()) : root
+    public init(_ root: String = "/", sysfs: String? = nil, proc: String? = nil) {
+        func trimmed(_ p: String) -> String { p.hasSuffix("/") ? String(p.dropLast()) : p }
+        self.root = trimmed(root)
+        self.sysfs = trimmed(sysfs ?? self.root + "/sys")
+        self.proc = trimmed(proc ?? self.root + "/proc")
     }
 
-    public func path(_ absolute: String) -> String { root + absolute }
+    public func path(_ absolute: String) -> String {
+        if absolute == "/sys" || absolute.hasPrefix("/sys/") { return sysfs + absolute.dropFirst(4) }
+        if absolute == "/proc" || absolute.hasPrefix("/proc/") { return proc + absolute.dropFirst(5) }
+        return root + absolute
+    }
 
     /// The whole file as text, or nil when it is missing or unreadable (absence is a fact, not an error).
     public func read(_ absolute: String) -> String? {
