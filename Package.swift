@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "BenchCore", swiftSettings: strict, linkerSettings: [.linkedLibrary("m")]),
         .target(name: "ModelPlan", dependencies: ["BenchCore"], swiftSettings: strict),
         .target(name: "Runtime", dependencies: ["ModelPlan", "COpenBLAS"], swiftSettings: strict),
-        .target(name: "Probes", dependencies: ["BenchCore", "CLibPFM"], swiftSettings: strict),
+        .target(name: "CPlatform"),
+        .target(name: "Probes", dependencies: ["BenchCore", "CLibPFM", "CPlatform"], swiftSettings: strict),
         .target(name: "Agent", dependencies: ["Runtime", "Probes"], swiftSettings: strict),
         .executableTarget(name: "boardbench-agent", dependencies: ["Agent"], swiftSettings: strict),
 

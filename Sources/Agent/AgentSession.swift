@@ -43,7 +43,7 @@ public struct AgentSession {
             try emit(.facts(FactsCollector.collect(root: root)))
         case .measure:
             for benchmark in request.benchmarks {
-                try emit(.result(BenchmarkRunner.measure(benchmark)))
+                try emit(.result(BenchmarkRunner.measure(benchmark, root: root)))
             }
         case .infer:
             guard let infer = request.infer else {

@@ -10,15 +10,34 @@ import Runtime
 /// Measures one benchmark: load and validate the plan, time the cold start on its own, run
 /// the warmups, then time each measured execution. Every sample is kept.
 public enum BenchmarkRunner {
-    public static func measure(_ request: BenchmarkRequest) -> BenchmarkOutcome {
-        let startedAt = Clock.unixNanoseconds()
+    /// Measures one benchmark on the device whose files `root` reads (docs/methodology.md):
+    /// cooldown, pinning, load (time and memory), the cold start on its own, then the sample
+    /// loop with the peak resident set reset just before it.
+    public static func measure(_ request: BenchmarkRequest, root: SysfsRoot = SysfsRoot()) -> BenchmarkOutcome {
+        let settings = request.settings
+        var outcome = BenchmarkOutcome(
+            benchmark: request.name, planHash: request.planHash, status: .ok, runtimeVersion: RuntimeInfo.version, settings: settings,
+            startedAtUnixNanoseconds: Clock.unixNanoseconds())
         func failed(_ message: String) -> BenchmarkOutcome {
-            .failure(
-                benchmark: request.name, planHash: request.planHash, error: message, runtimeVersion: RuntimeInfo.version,
-                settings: request.settings, startedAtUnixNanoseconds: startedAt)
+            var f = outcome
+            f.status = .failed
+            f.error = message
+            return f
         }
-        if let problem = request.settings.problem() { return failed("invalid settings: \(problem)") }
+        if let problem = settings.problem() { return failed("invalid settings: \(problem)") }
 
+        if settings.cooldownSeconds > 0 { sleepSeconds(settings.cooldownSeconds) }
+        let originalCores = CPUAffinity.cores()
+        defer { if outcome.pinnedCores != nil, !originalCores.isEmpty { _ = CPUAffinity.pinProcess(to: originalCores) } }
+        if let spec = settings.cores {
+            switch pin(spec, root: root) {
+            case .success(let cores): outcome.pinnedCores = cores
+            case .failure(let failure): return failed(failure.description)
+            }
+        }
+
+        MemoryProbe.resetPeak()
+        let residentBefore = MemoryProbe.residentKiB()
         let loadStart = Clock.monotonicNanoseconds()
         let bytes: [UInt8]
         switch readWholeFile(request.planPath) {
@@ -27,36 +46,49 @@ public enum BenchmarkRunner {
         }
         let graph: Graph
         do { graph = try PlanCodec.decode(bytes) } catch { return failed("plan \(request.planPath): \(error.description)") }
-        let executor = Executor(graph: graph, threads: request.settings.threads)
+        let executor = Executor(graph: graph, threads: settings.threads)
         executor.fillInputsDeterministically()
-        let loadNanoseconds = Clock.monotonicNanoseconds() - loadStart
+        outcome.loadNanoseconds = Clock.monotonicNanoseconds() - loadStart
+        if let before = residentBefore, let after = MemoryProbe.residentKiB() { outcome.loadResidentKiB = after - before }
+        outcome.loadPeakResidentKiB = MemoryProbe.peakResidentKiB()
+        (outcome.arenaBytes, outcome.weightBytes) = (Int64(executor.activationBytes), Int64(executor.weightBytes))
 
         let coldStart = Clock.monotonicNanoseconds()
         executor.execute()
-        let coldStartNanoseconds = Clock.monotonicNanoseconds() - coldStart
+        outcome.coldStartNanoseconds = Clock.monotonicNanoseconds() - coldStart
 
-        for _ in 0..<request.settings.warmupRuns { executor.execute() }
+        var resetWorked = false
+        let loop = SampleLoop(settings: settings, clock: Clock.monotonicNanoseconds, execute: executor.execute)
+        let r = loop.run { resetWorked = MemoryProbe.resetPeak() }
+        outcome.peakResidentKiB = resetWorked ? MemoryProbe.peakResidentKiB() : nil
+        (outcome.warmupRuns, outcome.warmupNanoseconds, outcome.repeatsPerSample) = (r.warmupRuns, r.warmupNanoseconds, r.repeatsPerSample)
+        (outcome.samplesNanoseconds, outcome.sampleOffsetsNanoseconds, outcome.measuredNanoseconds) = (r.samples, r.offsets, r.measuredNanoseconds)
+        if let cut = r.cutShort { outcome.conditions.append(cut) }
+        if !resetWorked { outcome.conditions.append("peak memory unknown: /proc/self/clear_refs refused the reset") }
+        return outcome
+    }
 
-        let resetWorked = MemoryProbe.resetPeak()
-        let n = request.settings.iterations
-        var samples = [Int64](repeating: 0, count: n)
-        var offsets = [Int64](repeating: 0, count: n)
-        for i in 0..<n {
-            let t0 = Clock.monotonicNanoseconds()
-            executor.execute()
-            let t1 = Clock.monotonicNanoseconds()
-            samples[i] = t1 - t0
-            offsets[i] = t0
+    /// Resolves a core spec against the device and pins every thread of the agent to it.
+    static func pin(_ spec: String, root: SysfsRoot) -> Result<[Int], CPUAffinity.Failure> {
+        let online = CPUAffinity.cores()
+        let cores: [Int]
+        switch spec {
+        case "all": cores = online
+        case "big": cores = SystemProbe(root: root).bigCores(among: online)
+        default: cores = CoreSpec.list(spec) ?? []
         }
-        // Offsets are relative to the first sample's start.
-        let origin = offsets.first ?? 0
-        for i in 0..<n { offsets[i] -= origin }
-        return BenchmarkOutcome(
-            benchmark: request.name, planHash: request.planHash, status: .ok, error: nil,
-            runtimeVersion: RuntimeInfo.version, settings: request.settings, startedAtUnixNanoseconds: startedAt,
-            loadNanoseconds: loadNanoseconds, coldStartNanoseconds: coldStartNanoseconds, samplesNanoseconds: samples,
-            sampleOffsetsNanoseconds: offsets, peakResidentKiB: resetWorked ? MemoryProbe.peakResidentKiB() : nil,
-            arenaBytes: Int64(executor.activationBytes), weightBytes: Int64(executor.weightBytes))
+        let missing = cores.filter { !online.contains($0) }
+        guard missing.isEmpty, !cores.isEmpty else {
+            let have = online.map(String.init).joined(separator: ",")
+            return .failure(.init(description: "cores \(spec): not available to the agent (it may use \(have))"))
+        }
+        return CPUAffinity.pinProcess(to: cores).map { cores }
+    }
+
+    static func sleepSeconds(_ seconds: Double) {
+        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+        var rest = timespec()
+        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
     }
 
     enum ReadResult {

@@ -4,7 +4,9 @@
 public enum AgentProtocol {
     /// Bumped whenever a message changes shape; host and agent must agree exactly.
     /// 2: the `infer` command and `tensor` messages.
-    public static let version = 2
+    /// 3: the measurement engine's settings and results (calibrated repeats, memory, pinning,
+    ///    conditions, counters, energy, environment).
+    public static let version = 3
 }
 
 public struct AgentRequest: Codable, Sendable, Equatable {

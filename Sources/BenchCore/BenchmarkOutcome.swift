@@ -19,20 +19,33 @@ public struct BenchmarkOutcome: Codable, Sendable, Equatable {
     public var loadNanoseconds: Int64
     /// The first execution after load, timed on its own and never mixed with samples.
     public var coldStartNanoseconds: Int64
-    /// One latency per timed execution, in order.
+    /// Warmup executions run (after the cold start) and how long they took in all.
+    public var warmupRuns: Int
+    public var warmupNanoseconds: Int64
+    /// Back-to-back executions each sample timed; samples are per execution (total / repeats).
+    public var repeatsPerSample: Int
+    /// One latency per sample, per execution, in order.
     public var samplesNanoseconds: [Int64]
     /// Start of each sample, relative to the first sample's start (monotonic clock).
     public var sampleOffsetsNanoseconds: [Int64]
+    /// From the first sample's start to the last sample's end.
+    public var measuredNanoseconds: Int64
     /// Peak resident set (VmHWM) of the measured phase, reset before it; nil if unreadable.
     public var peakResidentKiB: Int64?
+    /// Resident set growth over the load (plan bytes, weights, arena), and the peak during it.
+    public var loadResidentKiB: Int64?
+    public var loadPeakResidentKiB: Int64?
     public var arenaBytes: Int64
     public var weightBytes: Int64
+    /// The cores every thread of the agent was pinned to, nil when not pinned.
+    public var pinnedCores: [Int]?
+    /// Things that happened during the measurement and bear on trusting it ("sampling stopped
+    /// at maxMeasureSeconds", "cooldown timed out at 71.2 °C"); they feed the stability verdict.
+    public var conditions: [String]
 
     public init(
-        benchmark: String, planHash: String, status: Status, error: String?, runtimeVersion: String,
-        settings: MeasurementSettings, startedAtUnixNanoseconds: Int64, loadNanoseconds: Int64,
-        coldStartNanoseconds: Int64, samplesNanoseconds: [Int64], sampleOffsetsNanoseconds: [Int64],
-        peakResidentKiB: Int64?, arenaBytes: Int64, weightBytes: Int64
+        benchmark: String, planHash: String, status: Status, error: String? = nil, runtimeVersion: String,
+        settings: MeasurementSettings, startedAtUnixNanoseconds: Int64
     ) {
         self.benchmark = benchmark
         self.planHash = planHash
@@ -41,13 +54,17 @@ public struct BenchmarkOutcome: Codable, Sendable, Equatable {
         self.runtimeVersion = runtimeVersion
         self.settings = settings
         self.startedAtUnixNanoseconds = startedAtUnixNanoseconds
-        self.loadNanoseconds = loadNanoseconds
-        self.coldStartNanoseconds = coldStartNanoseconds
-        self.samplesNanoseconds = samplesNanoseconds
-        self.sampleOffsetsNanoseconds = sampleOffsetsNanoseconds
-        self.peakResidentKiB = peakResidentKiB
-        self.arenaBytes = arenaBytes
-        self.weightBytes = weightBytes
+        loadNanoseconds = 0
+        coldStartNanoseconds = 0
+        warmupRuns = 0
+        warmupNanoseconds = 0
+        repeatsPerSample = 1
+        samplesNanoseconds = []
+        sampleOffsetsNanoseconds = []
+        measuredNanoseconds = 0
+        arenaBytes = 0
+        weightBytes = 0
+        conditions = []
     }
 
     /// A failed benchmark: no samples, the reason in `error`.
@@ -56,10 +73,25 @@ public struct BenchmarkOutcome: Codable, Sendable, Equatable {
         settings: MeasurementSettings, startedAtUnixNanoseconds: Int64
     ) -> BenchmarkOutcome {
         BenchmarkOutcome(
-            benchmark: benchmark, planHash: planHash, status: .failed, error: error,
-            runtimeVersion: runtimeVersion, settings: settings,
-            startedAtUnixNanoseconds: startedAtUnixNanoseconds, loadNanoseconds: 0,
-            coldStartNanoseconds: 0, samplesNanoseconds: [], sampleOffsetsNanoseconds: [],
-            peakResidentKiB: nil, arenaBytes: 0, weightBytes: 0)
+            benchmark: benchmark, planHash: planHash, status: .failed, error: error, runtimeVersion: runtimeVersion,
+            settings: settings, startedAtUnixNanoseconds: startedAtUnixNanoseconds)
+    }
+}
+
+extension BenchmarkOutcome {
+    /// Statistics over every sample; nil for a failed benchmark.
+    public var statistics: Statistics? { status == .ok ? Statistics(nanoseconds: samplesNanoseconds) : nil }
+
+    /// The stability verdict over the samples and everything recorded about the conditions.
+    public var verdict: StabilityVerdict? {
+        statistics.map { StabilityVerdict.assess($0, conditions: conditions) }
+    }
+
+    /// The outcome without its samples: what the store keeps beside the sample rows.
+    public var withoutSamples: BenchmarkOutcome {
+        var o = self
+        o.samplesNanoseconds = []
+        o.sampleOffsetsNanoseconds = []
+        return o
     }
 }

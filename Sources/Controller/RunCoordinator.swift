@@ -150,14 +150,17 @@ public struct RunCoordinator {
             error: r.error, runtime: "builtin", runtimeVersion: r.runtimeVersion, settingsJSON: json(r.settings),
             startedAtUnixNanoseconds: r.startedAtUnixNanoseconds, loadNanoseconds: r.loadNanoseconds,
             coldStartNanoseconds: r.coldStartNanoseconds, peakResidentKiB: r.peakResidentKiB, arenaBytes: r.arenaBytes,
-            weightBytes: r.weightBytes)
+            weightBytes: r.weightBytes, repeatsPerSample: r.repeatsPerSample, verdict: r.verdict?.summary,
+            detailJSON: json(r.withoutSamples))
     }
 
     static func describe(_ r: BenchmarkOutcome, device: String) -> String {
-        guard r.status == .ok, let s = Statistics(nanoseconds: r.samplesNanoseconds) else {
+        guard let s = r.statistics, let verdict = r.verdict else {
             return "\(device) \(r.benchmark): failed: \(r.error ?? "no samples")"
         }
-        return "\(device) \(r.benchmark): median \(Format.duration(s.median)), p90 \(Format.duration(s.p90)) over \(s.count) samples"
+        let repeats = r.repeatsPerSample > 1 ? " of \(r.repeatsPerSample) executions each" : ""
+        return "\(device) \(r.benchmark): median \(Format.duration(s.median)) [\(Format.duration(s.medianLow95))–\(Format.duration(s.medianHigh95))], "
+            + "p90 \(Format.duration(s.p90)) over \(s.count) samples\(repeats); \(verdict.summary)"
     }
 
     private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T {

@@ -9,12 +9,16 @@ public enum Views {
         public var count: Int
         public var minNanoseconds, p25Nanoseconds, medianNanoseconds, p75Nanoseconds, p90Nanoseconds, p99Nanoseconds, maxNanoseconds: Double
         public var meanNanoseconds, standardDeviationNanoseconds, coefficientOfVariation: Double
+        /// Bootstrap 95% confidence interval of the median.
+        public var medianLow95Nanoseconds, medianHigh95Nanoseconds: Double
+        public var outliers: Int
 
         public init(_ s: Statistics) {
             count = s.count
             (minNanoseconds, p25Nanoseconds, medianNanoseconds, p75Nanoseconds) = (s.min, s.p25, s.median, s.p75)
             (p90Nanoseconds, p99Nanoseconds, maxNanoseconds) = (s.p90, s.p99, s.max)
             (meanNanoseconds, standardDeviationNanoseconds, coefficientOfVariation) = (s.mean, s.standardDeviation, s.coefficientOfVariation)
+            (medianLow95Nanoseconds, medianHigh95Nanoseconds, outliers) = (s.medianLow95, s.medianHigh95, s.outliers)
         }
     }
 
@@ -26,8 +30,17 @@ public enum Views {
         public var loadNanoseconds, coldStartNanoseconds, arenaBytes, weightBytes: Int64
         public var peakResidentKiB: Int64?
         public var statistics: StatisticsView?
+        public var verdict: StabilityVerdict?
+        public var repeatsPerSample: Int
+        public var warmupRuns: Int?
+        public var warmupNanoseconds, measuredNanoseconds: Int64?
+        public var loadResidentKiB, loadPeakResidentKiB: Int64?
+        public var pinnedCores: [Int]?
+        public var conditions: [String]?
         /// Present in `results show`; `run --json` gives statistics only.
         public var samplesNanoseconds: [Int64]?
+        /// Start of each sample relative to the first (`results show` only).
+        public var sampleOffsetsNanoseconds: [Int64]?
 
         public init(_ r: StoredResult, includeSamples: Bool) {
             let rec = r.record
@@ -38,7 +51,16 @@ public enum Views {
             (loadNanoseconds, coldStartNanoseconds, arenaBytes, weightBytes) = (rec.loadNanoseconds, rec.coldStartNanoseconds, rec.arenaBytes, rec.weightBytes)
             peakResidentKiB = rec.peakResidentKiB
             statistics = r.statistics.map(StatisticsView.init)
+            repeatsPerSample = rec.repeatsPerSample
+            if let o = r.outcome {
+                verdict = o.verdict
+                (warmupRuns, warmupNanoseconds, measuredNanoseconds) = (o.warmupRuns, o.warmupNanoseconds, o.measuredNanoseconds)
+                (loadResidentKiB, loadPeakResidentKiB, pinnedCores, conditions) = (o.loadResidentKiB, o.loadPeakResidentKiB, o.pinnedCores, o.conditions)
+            } else {
+                verdict = r.statistics.map { StabilityVerdict.assess($0) }
+            }
             samplesNanoseconds = includeSamples ? r.samplesNanoseconds : nil
+            sampleOffsetsNanoseconds = includeSamples ? r.offsetsNanoseconds : nil
         }
     }
 

@@ -57,6 +57,15 @@ enum Migrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        m.registerMigration("v2: measurement engine") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE result ADD COLUMN repeatsPerSample INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE result ADD COLUMN verdict TEXT;
+                    ALTER TABLE result ADD COLUMN energyPerInferenceJoules REAL;
+                    ALTER TABLE result ADD COLUMN detailJSON TEXT;
+                    """)
+        }
         return m
     }
 }

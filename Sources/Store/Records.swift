@@ -77,11 +77,21 @@ public struct ResultRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var peakResidentKiB: Int64?
     public var arenaBytes: Int64
     public var weightBytes: Int64
+    /// Back-to-back executions per sample (samples are per execution).
+    public var repeatsPerSample: Int
+    /// The stability verdict's summary ("stable", "noisy: CV 7.0%"), nil for failed results.
+    public var verdict: String?
+    /// Energy per inference in joules (total, idle included), nil when not measured.
+    public var energyPerInferenceJoules: Double?
+    /// The agent's whole outcome without its samples (settings, memory, conditions, counters,
+    /// energy, environment), as JSON: columns above are what queries need, this is everything.
+    public var detailJSON: String?
 
     public init(
         id: Int64? = nil, runId: Int64, device: String, benchmark: String, model: String, planHash: String, status: String,
         error: String?, runtime: String, runtimeVersion: String, settingsJSON: String, startedAtUnixNanoseconds: Int64,
-        loadNanoseconds: Int64, coldStartNanoseconds: Int64, peakResidentKiB: Int64?, arenaBytes: Int64, weightBytes: Int64
+        loadNanoseconds: Int64, coldStartNanoseconds: Int64, peakResidentKiB: Int64?, arenaBytes: Int64, weightBytes: Int64,
+        repeatsPerSample: Int = 1, verdict: String? = nil, energyPerInferenceJoules: Double? = nil, detailJSON: String? = nil
     ) {
         self.id = id
         self.runId = runId
@@ -100,6 +110,10 @@ public struct ResultRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
         self.peakResidentKiB = peakResidentKiB
         self.arenaBytes = arenaBytes
         self.weightBytes = weightBytes
+        self.repeatsPerSample = repeatsPerSample
+        self.verdict = verdict
+        self.energyPerInferenceJoules = energyPerInferenceJoules
+        self.detailJSON = detailJSON
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -1,4 +1,5 @@
 import BenchCore
+import Foundation
 
 /// What the controller, tables and reports need from storage. SQLite implements it today;
 /// keeping callers behind this protocol is what lets a shared PostgreSQL store follow.
@@ -52,4 +53,12 @@ public struct StoredResult: Sendable, Codable {
     }
 
     public var statistics: Statistics? { Statistics(nanoseconds: samplesNanoseconds) }
+
+    /// The agent's outcome as stored (samples included), nil for rows written before v2.
+    public var outcome: BenchmarkOutcome? {
+        guard let json = record.detailJSON, var o = try? JSONDecoder().decode(BenchmarkOutcome.self, from: Data(json.utf8)) else { return nil }
+        o.samplesNanoseconds = samplesNanoseconds
+        o.sampleOffsetsNanoseconds = offsetsNanoseconds
+        return o
+    }
 }

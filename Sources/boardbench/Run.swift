@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchCore
 import Controller
+import Foundation
 import Store
 
 struct Run: ParsableCommand {
@@ -34,26 +35,39 @@ struct Run: ParsableCommand {
     }
 }
 
-/// The human summary: one line per benchmark with median, p90, min and max.
+/// The human summary: one line per benchmark with the median and its 95% interval, p90, CV
+/// and the stability verdict.
 enum ResultsTable {
     static func render(_ d: RunDetail) -> String {
-        var rows = [["device", "benchmark", "samples", "median", "p90", "min", "max"]]
+        var rows = [["device", "benchmark", "samples", "median", "95% CI", "p90", "CV", "verdict"]]
         for r in d.results {
             if let s = r.statistics {
+                let samples = r.record.repeatsPerSample > 1 ? "\(s.count)×\(r.record.repeatsPerSample)" : "\(s.count)"
+                let verdict = r.outcome?.verdict ?? StabilityVerdict.assess(s)
                 rows.append(
                     [
-                        r.record.device, r.record.benchmark, "\(s.count)", Format.duration(s.median), Format.duration(s.p90), Format.duration(s.min),
-                        Format.duration(s.max),
+                        r.record.device, r.record.benchmark, samples, Format.duration(s.median),
+                        "\(Format.duration(s.medianLow95))–\(Format.duration(s.medianHigh95))", Format.duration(s.p90),
+                        String(format: "%.1f%%", s.coefficientOfVariation * 100), verdict.summary,
                     ])
             } else {
-                rows.append([r.record.device, r.record.benchmark, "failed: \(r.record.error ?? "no samples")", "", "", "", ""])
+                rows.append([r.record.device, r.record.benchmark, "failed: \(r.record.error ?? "no samples")", "", "", "", "", ""])
             }
         }
         let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
         return rows.map { row in
             zip(row, widths).enumerated().map { i, p in
-                i < 2 ? p.0.padding(toLength: p.1, withPad: " ", startingAt: 0) : String(repeating: " ", count: p.1 - p.0.count) + p.0
-            }.joined(separator: "  ")
+                i < 2 || i == row.count - 1
+                    ? p.0.padding(toLength: p.1, withPad: " ", startingAt: 0) : String(repeating: " ", count: p.1 - p.0.count) + p.0
+            }.joined(separator: "  ").trimmingTrailingSpaces
         }.joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate var trimmingTrailingSpaces: String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }

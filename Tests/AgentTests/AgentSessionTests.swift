@@ -26,7 +26,30 @@ import Testing
         #expect(r.status == .ok && r.samplesNanoseconds.count == 9 && r.samplesNanoseconds.allSatisfy { $0 > 0 })
         #expect(r.sampleOffsetsNanoseconds.first == 0 && r.sampleOffsetsNanoseconds == r.sampleOffsetsNanoseconds.sorted())
         #expect(r.coldStartNanoseconds > 0 && r.weightBytes > 0 && r.arenaBytes > 0)
+        #expect(r.warmupRuns >= 2 && r.repeatsPerSample >= 1 && r.measuredNanoseconds > 0)
+        #expect(r.loadNanoseconds > 0 && r.loadPeakResidentKiB != nil && r.peakResidentKiB != nil)
+        #expect(r.pinnedCores == nil)
         #expect(messages.last == .done)
+    }
+
+    @Test func pinsEveryThreadForOneBenchmarkAndRestoresAfterwards() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bb-\(UUID().uuidString).plan").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(try PlanCodec.encode(try BuiltinModels.graph(named: "mlp"))).write(to: URL(fileURLWithPath: path))
+        let before = CPUAffinity.cores()
+        let settings = MeasurementSettings(warmupRuns: 1, iterations: 3, cores: "\(before.last ?? 0)")
+        let request = AgentRequest(
+            command: .measure,
+            benchmarks: [
+                BenchmarkRequest(name: "pinned", planPath: path, planHash: "h", settings: settings),
+                BenchmarkRequest(name: "absent-core", planPath: path, planHash: "h", settings: MeasurementSettings(cores: "4095")),
+            ])
+        let messages = try serve(String(decoding: try JSONEncoder().encode(request), as: UTF8.self))
+        guard case .result(let pinned) = messages[1], case .result(let absent) = messages[2] else { Issue.record("expected results"); return }
+        #expect(pinned.status == .ok && pinned.pinnedCores == [before.last ?? 0])
+        #expect(absent.status == .failed && absent.error?.hasPrefix("cores 4095: not available to the agent") == true)
+        #expect(CPUAffinity.cores() == before)
+        for tid in CPUAffinity.threadIDs() { #expect(CPUAffinity.cores(ofThread: tid) == before) }
     }
 
     @Test func aCorruptPlanFailsThatBenchmarkOnly() throws {

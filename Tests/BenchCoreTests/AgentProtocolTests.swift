@@ -4,11 +4,11 @@ import Testing
 
 @Suite struct AgentProtocolTests {
     @Test func messagesRoundTripThroughJSONLines() throws {
-        let outcome = BenchmarkOutcome(
-            benchmark: "b", planHash: "ab", status: .ok, error: nil, runtimeVersion: "builtin-1",
-            settings: .default, startedAtUnixNanoseconds: 1, loadNanoseconds: 2, coldStartNanoseconds: 3,
-            samplesNanoseconds: [10, 11], sampleOffsetsNanoseconds: [0, 10], peakResidentKiB: 512,
-            arenaBytes: 64, weightBytes: 128)
+        var outcome = BenchmarkOutcome(
+            benchmark: "b", planHash: "ab", status: .ok, runtimeVersion: "builtin-1", settings: .default, startedAtUnixNanoseconds: 1)
+        (outcome.loadNanoseconds, outcome.coldStartNanoseconds, outcome.repeatsPerSample) = (2, 3, 4)
+        (outcome.samplesNanoseconds, outcome.sampleOffsetsNanoseconds, outcome.peakResidentKiB) = ([10, 11], [0, 10], 512)
+        (outcome.arenaBytes, outcome.weightBytes, outcome.pinnedCores, outcome.conditions) = (64, 128, [0, 1], ["cut short"])
         let messages: [AgentMessage] = [
             .hello(.init(agentVersion: "0.1.0", protocol: 1, runtimeVersion: "builtin-1", pid: 42)),
             .result(outcome), .error(.init(code: "bad-request", message: "m")), .done,

@@ -50,7 +50,7 @@ import Testing
             name: "p", settings: SettingsOverride(iterations: 20, threads: 2),
             benchmarks: [BenchmarkSpec(name: "a", model: "builtin:mlp", settings: SettingsOverride(threads: 4))])
         let s = p.effectiveSettings(for: p.benchmarks[0])
-        #expect(s == MeasurementSettings(warmupRuns: MeasurementSettings.default.warmupRuns, iterations: 20, threads: 4))
+        #expect(s == MeasurementSettings(iterations: 20, threads: 4))
     }
 
     @Test func settingsProblemsAreNamed() {
