@@ -38,12 +38,13 @@ public struct AgentSession {
                     .init(code: "protocol-mismatch", message: "host speaks protocol \(request.protocol), agent \(AgentProtocol.version); redeploy the agent")))
             return
         }
+        let device = DeviceContext(request.probes, fallbackRoot: root)
         switch request.command {
         case .probe:
-            try emit(.facts(FactsCollector.collect(root: root)))
+            try emit(.facts(FactsCollector.collect(root: device.root)))
         case .measure:
             for benchmark in request.benchmarks {
-                try emit(.result(BenchmarkRunner.measure(benchmark, root: root)))
+                try emit(.result(BenchmarkRunner.measure(benchmark, device: device)))
             }
         case .infer:
             guard let infer = request.infer else {

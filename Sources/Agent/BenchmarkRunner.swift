@@ -13,7 +13,7 @@ public enum BenchmarkRunner {
     /// Measures one benchmark on the device whose files `root` reads (docs/methodology.md):
     /// cooldown, pinning, load (time and memory), the cold start on its own, then the sample
     /// loop with the peak resident set reset just before it.
-    public static func measure(_ request: BenchmarkRequest, root: SysfsRoot = SysfsRoot()) -> BenchmarkOutcome {
+    public static func measure(_ request: BenchmarkRequest, device: DeviceContext = DeviceContext(nil)) -> BenchmarkOutcome {
         let settings = request.settings
         var outcome = BenchmarkOutcome(
             benchmark: request.name, planHash: request.planHash, status: .ok, runtimeVersion: RuntimeInfo.version, settings: settings,
@@ -30,7 +30,7 @@ public enum BenchmarkRunner {
         let originalCores = CPUAffinity.cores()
         defer { if outcome.pinnedCores != nil, !originalCores.isEmpty { _ = CPUAffinity.pinProcess(to: originalCores) } }
         if let spec = settings.cores {
-            switch pin(spec, root: root) {
+            switch pin(spec, device: device) {
             case .success(let cores): outcome.pinnedCores = cores
             case .failure(let failure): return failed(failure.description)
             }
@@ -69,12 +69,12 @@ public enum BenchmarkRunner {
     }
 
     /// Resolves a core spec against the device and pins every thread of the agent to it.
-    static func pin(_ spec: String, root: SysfsRoot) -> Result<[Int], CPUAffinity.Failure> {
+    static func pin(_ spec: String, device: DeviceContext) -> Result<[Int], CPUAffinity.Failure> {
         let online = CPUAffinity.cores()
         let cores: [Int]
         switch spec {
         case "all": cores = online
-        case "big": cores = SystemProbe(root: root).bigCores(among: online)
+        case "big": cores = device.config.bigCores ?? SystemProbe(root: device.root).bigCores(among: online)
         default: cores = CoreSpec.list(spec) ?? []
         }
         let missing = cores.filter { !online.contains($0) }

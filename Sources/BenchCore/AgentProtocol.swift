@@ -18,15 +18,18 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public var benchmarks: [BenchmarkRequest]
     /// For `infer`: the plan and its inputs.
     public var infer: InferRequest?
+    /// Where this device's sensors and helper commands are; nil: the real paths.
+    public var probes: ProbeConfig?
 
-    public init(command: Command, benchmarks: [BenchmarkRequest] = [], infer: InferRequest? = nil) {
+    public init(command: Command, benchmarks: [BenchmarkRequest] = [], infer: InferRequest? = nil, probes: ProbeConfig? = nil) {
         self.protocol = AgentProtocol.version
         self.command = command
         self.benchmarks = benchmarks
         self.infer = infer
+        self.probes = probes
     }
 
-    private enum CodingKeys: String, CodingKey { case `protocol`, command, benchmarks, infer }
+    private enum CodingKeys: String, CodingKey { case `protocol`, command, benchmarks, infer, probes }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -34,6 +37,7 @@ public struct AgentRequest: Codable, Sendable, Equatable {
         command = try c.decode(Command.self, forKey: .command)
         benchmarks = try c.decodeIfPresent([BenchmarkRequest].self, forKey: .benchmarks) ?? []
         infer = try c.decodeIfPresent(InferRequest.self, forKey: .infer)
+        probes = try c.decodeIfPresent(ProbeConfig.self, forKey: .probes)
     }
 }
 

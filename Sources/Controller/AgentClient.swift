@@ -6,15 +6,16 @@ import Transport
 public struct AgentClient {
     public let transport: any DeviceTransport
     public let agentPath: String
-    public let sysfsRoot: String
+    /// Sent with every request: where the device's sensors and helper commands are.
+    public let probes: ProbeConfig
     /// Longest silence tolerated from the agent. The agent sends nothing while it measures one
     /// benchmark, so this bounds a benchmark's duration until heartbeats exist.
     public var idleTimeoutSeconds: Double = 900
 
-    public init(transport: any DeviceTransport, agentPath: String, sysfsRoot: String) {
+    public init(transport: any DeviceTransport, agentPath: String, probes: ProbeConfig) {
         self.transport = transport
         self.agentPath = agentPath
-        self.sysfsRoot = sysfsRoot
+        self.probes = probes
     }
 
     var device: String { transport.label }
@@ -31,13 +32,15 @@ public struct AgentClient {
     /// Sends `request` and hands every message after `hello` to `onMessage` as it arrives.
     /// Returns when the agent says `done`; throws if it fails, breaks the protocol or goes silent.
     public func send(_ request: AgentRequest, onMessage: (AgentMessage) throws -> Void) throws {
+        var request = request
+        if request.probes == nil { request.probes = probes }
         let body = try JSONEncoder().encode(request)
         var sawHello = false, sawDone = false
         let decoder = JSONDecoder()
         let outcome: StreamOutcome
         do {
             outcome = try transport.stream(
-                [agentPath, "serve", "--sysfs-root", sysfsRoot], stdin: body, idleTimeoutSeconds: idleTimeoutSeconds
+                [agentPath, "serve"], stdin: body, idleTimeoutSeconds: idleTimeoutSeconds
             ) { line in
                 guard !line.isEmpty else { return }
                 let message: AgentMessage

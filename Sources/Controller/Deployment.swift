@@ -9,7 +9,7 @@ public enum Deployment {
     /// reports this version.
     public static func ensureAgent(_ t: any DeviceTransport, config: DeviceConfig, binary: AgentBinary) throws(ControllerError) -> AgentClient {
         let path = config.agentPath(version: BoardBenchVersion.current)
-        let client = AgentClient(transport: t, agentPath: path, sysfsRoot: config.sysfsRoot ?? "/")
+        let client = AgentClient(transport: t, agentPath: path, probes: config.probeConfig)
         let localHash = try binary.sha256()
         let remote = try? t.run(["sha256sum", path], timeoutSeconds: 120)
         let remoteHash = remote.flatMap { $0.exitStatus == 0 ? String(decoding: $0.stdout, as: UTF8.self).split(separator: " ").first.map(String.init) : nil }

@@ -14,8 +14,14 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
     public var identity: String?
     /// Absolute directory on the device holding agents, plans and the result journal.
     public var workdir: String
-    /// Root for sysfs/procfs reads on the device (fixture trees in tests).
+    /// The directory standing for /sys on the device, or a fixture tree holding sys/, proc/
+    /// and etc/ (tests); nil: the real one. docs/formats.md, "Device files".
     public var sysfsRoot: String?
+    /// The directory standing for /proc; nil: proc/ of a fixture tree, else the real one.
+    public var procRoot: String?
+    /// Helper commands on the device; nil: found on PATH.
+    public var vcgencmdPath: String?
+    public var tegrastatsPath: String?
     /// Pinned SHA-256 host key fingerprint ("SHA256:..."), set at enrolment.
     public var hostKeyFingerprint: String?
     public var facts: DeviceFacts?
@@ -46,6 +52,11 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
             if let p = port, !(1...65535).contains(p) { return "field port: must be 1...65535, got \(p)" }
         }
         return nil
+    }
+
+    /// What the agent is told about the device's sensors with every request.
+    public var probeConfig: ProbeConfig {
+        ProbeConfig(sysfsRoot: sysfsRoot, procRoot: procRoot, vcgencmdPath: vcgencmdPath, tegrastatsPath: tegrastatsPath)
     }
 
     /// Paths on the device (docs/architecture.md, "Remote layout").

@@ -1,3 +1,5 @@
+import BenchCore
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -99,5 +101,26 @@ extension String {
         }
         if !current.isEmpty { parts.append(current) }
         return parts
+    }
+}
+
+extension SysfsRoot {
+    /// The root a device's probe configuration describes. `sysfsRoot` may be a fixture tree
+    /// (holding `sys/`, `proc/` or `etc/`: everything maps under it) or the directory standing
+    /// for `/sys` itself; `procRoot` moves `/proc` on its own.
+    public init(_ config: ProbeConfig?) {
+        guard let config else {
+            self.init("/")
+            return
+        }
+        var isTree = false
+        if let s = config.sysfsRoot {
+            isTree = ["sys", "proc", "etc"].contains { access(s + "/" + $0, F_OK) == 0 }
+        }
+        switch (config.sysfsRoot, isTree) {
+        case (let s?, true): self.init(s, proc: config.procRoot)
+        case (let s?, false): self.init("/", sysfs: s, proc: config.procRoot)
+        case (nil, _): self.init("/", proc: config.procRoot)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import BenchCore
 import Foundation
 import Probes
 import Testing
@@ -37,5 +38,16 @@ import Testing
         #expect(root.path("/system") == "/fixture/system")
         #expect(SysfsRoot("/").path("/proc/stat") == "/proc/stat")
         #expect(SysfsRoot("/t/").path("/sys/x") == "/t/sys/x")
+    }
+
+    @Test func aDeviceFileRootIsATreeOrTheSysDirectoryItself() {
+        let tree = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/pi5").path
+        let asTree = SysfsRoot(ProbeConfig(sysfsRoot: tree))
+        #expect(asTree.path("/sys/class/thermal") == tree + "/sys/class/thermal" && asTree.path("/proc/cpuinfo") == tree + "/proc/cpuinfo")
+        let asSys = SysfsRoot(ProbeConfig(sysfsRoot: tree + "/sys", procRoot: tree + "/proc"))
+        #expect(asSys.path("/sys/class/thermal") == tree + "/sys/class/thermal" && asSys.path("/proc/cpuinfo") == tree + "/proc/cpuinfo")
+        #expect(asSys.path("/etc/os-release") == "/etc/os-release")
+        #expect(SysfsRoot(nil as ProbeConfig?).path("/sys/x") == "/sys/x")
+        #expect(SystemProbe(root: asSys).cpuModel == SystemProbe(root: asTree).cpuModel)
     }
 }
