@@ -170,3 +170,15 @@ enum EnergyFixture {
         }
     }
 }
+
+/// The real machine: RAPL either reads or says why not (this CI VM has no RAPL).
+@Suite struct EnergyLiveSystemTests {
+    @Test func raplOnThisMachineReadsOrExplains() {
+        switch EnergySources.open(EnergyConfig(provider: .rapl), root: SysfsRoot()).flatMap({ $0.read() }) {
+        case .success(let joules): #expect(joules >= 0)
+        case .failure(let why):
+            print("EnergyLiveSystemTests: RAPL unavailable here: \(why)")
+            #expect(why.description.hasPrefix("rapl: ") && why.description.count > 30)
+        }
+    }
+}

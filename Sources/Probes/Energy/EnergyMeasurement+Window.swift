@@ -15,6 +15,9 @@ extension EnergyMeasurement {
         }
         let windowSeconds = window.seconds
         let covered = Double(last.timeNanoseconds - first.timeNanoseconds) / 1e9
+        if source.quantity == .energyCounter && covered <= 0 {
+            return .unavailable("the counter readings of \(source.description) span no time: the window is too short", inferences: inferences)
+        }
         var reasons: [String] = []
         var notes: [String] = source.caveat.map { [$0] } ?? []
         var wraps = 0
@@ -26,7 +29,7 @@ extension EnergyMeasurement {
         case .energyCounter:
             let delta = EnergyIntegration.counterDelta(samples, rangeJoules: source.counterRangeJoules)
             wraps = delta.wraps
-            averageWatts = covered > 0 ? delta.joules / covered : 0
+            averageWatts = delta.joules / covered
             if delta.ambiguousIntervals > 0 {
                 reasons.append(
                     "the counter could have wrapped more than once in \(delta.ambiguousIntervals) sample interval(s) "

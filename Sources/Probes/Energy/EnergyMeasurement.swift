@@ -34,7 +34,8 @@ public struct EnergyMeasurement: Codable, Sendable, Equatable {
     /// The longest gap between two samples; it bounds how much of a step change is smeared.
     public var maxSampleIntervalSeconds: Double?
     public var counterWraps: Int
-    public var precision: Precision
+    /// Nil when unavailable.
+    public var precision: Precision?
     public var imprecisionReasons: [String]
     /// The shortest window the precision rule accepts at this rate and sensor.
     public var minimumWindowSeconds: Double?
@@ -45,7 +46,7 @@ public struct EnergyMeasurement: Codable, Sendable, Equatable {
         EnergyMeasurement(
             status: .unavailable, reason: reason, source: nil, quantity: nil, windowSeconds: nil, totalJoules: nil, averageWatts: nil,
             inferences: inferences, joulesPerInference: nil, idleWatts: nil, joulesPerInferenceAboveIdle: nil, sampleCount: 0,
-            achievedRateHertz: nil, maxSampleIntervalSeconds: nil, counterWraps: 0, precision: .imprecise, imprecisionReasons: [],
+            achievedRateHertz: nil, maxSampleIntervalSeconds: nil, counterWraps: 0, precision: nil, imprecisionReasons: [],
             minimumWindowSeconds: nil, notes: [])
     }
 }
