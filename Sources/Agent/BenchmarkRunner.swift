@@ -57,9 +57,34 @@ public enum BenchmarkRunner {
         executor.execute()
         outcome.coldStartNanoseconds = Clock.monotonicNanoseconds() - coldStart
 
+        // Energy: the rail is sampled over the samples only, after an idle baseline taken just
+        // before them; a window too short for the sensor's rate lengthens the run.
+        var loopSettings = settings
+        var meter: EnergyMeter?
+        if settings.energy {
+            if let config = device.config.energy {
+                let m = EnergyMeter(config: config, root: device.root)
+                if let why = m.unavailableReason {
+                    outcome.energy = .unavailable(why)
+                } else {
+                    meter = m
+                    loopSettings.minMeasureSeconds = min(max(settings.minMeasureSeconds, m.minimumWindowSeconds), settings.maxMeasureSeconds)
+                }
+            } else {
+                outcome.energy = .unavailable(
+                    "no power rail configured for this device: name its board (`board:`) or give `energy:` in its device file")
+            }
+        }
+
         var resetWorked = false
-        let loop = SampleLoop(settings: settings, clock: Clock.monotonicNanoseconds, execute: executor.execute)
-        let r = loop.run { resetWorked = MemoryProbe.resetPeak() }
+        var idle: EnergyMeasurement?
+        let loop = SampleLoop(settings: loopSettings, clock: Clock.monotonicNanoseconds, execute: executor.execute)
+        let r = loop.run {
+            idle = meter?.measureIdle()
+            resetWorked = MemoryProbe.resetPeak()
+            meter?.start()
+        }
+        if let meter { outcome.energy = meter.stop(inferences: r.samples.count * r.repeatsPerSample, idle: idle) }
         outcome.peakResidentKiB = resetWorked ? MemoryProbe.peakResidentKiB() : nil
         (outcome.warmupRuns, outcome.warmupNanoseconds, outcome.repeatsPerSample) = (r.warmupRuns, r.warmupNanoseconds, r.repeatsPerSample)
         (outcome.samplesNanoseconds, outcome.sampleOffsetsNanoseconds, outcome.measuredNanoseconds) = (r.samples, r.offsets, r.measuredNanoseconds)

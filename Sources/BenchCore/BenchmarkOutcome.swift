@@ -42,6 +42,9 @@ public struct BenchmarkOutcome: Codable, Sendable, Equatable {
     /// Things that happened during the measurement and bear on trusting it ("sampling stopped
     /// at maxMeasureSeconds", "cooldown timed out at 71.2 °C"); they feed the stability verdict.
     public var conditions: [String]
+    /// Energy over the measured window (nil when the settings turned it off); `unavailable`
+    /// with the reason when the device has no readable rail, never zero.
+    public var energy: EnergyMeasurement?
 
     public init(
         benchmark: String, planHash: String, status: Status, error: String? = nil, runtimeVersion: String,

@@ -27,10 +27,8 @@ public struct MeasurementSettings: Codable, Sendable, Equatable, Hashable {
     public var cores: String?
     /// Performance-counter events (libpfm4 names); nil means the defaults, [] none.
     public var counters: [String]?
-    /// Measure energy when the device has a power source configured.
+    /// Measure energy over the measured window (the rail comes from the device's board descriptor).
     public var energy: Bool
-    /// Length of the idle power baseline taken just before the measured window.
-    public var idleSeconds: Double
 
     public static let `default` = MeasurementSettings()
 
@@ -38,7 +36,7 @@ public struct MeasurementSettings: Codable, Sendable, Equatable, Hashable {
         warmupRuns: Int = 5, warmupSeconds: Double = 0.1, iterations: Int = 50, minMeasureSeconds: Double = 0,
         maxMeasureSeconds: Double = 120, minSampleMilliseconds: Double = 2, cooldownSeconds: Double = 0,
         cooldownBelowCelsius: Double? = nil, cooldownTimeoutSeconds: Double = 120, threads: Int = 1, cores: String? = nil,
-        counters: [String]? = nil, energy: Bool = true, idleSeconds: Double = 1
+        counters: [String]? = nil, energy: Bool = true
     ) {
         self.warmupRuns = warmupRuns
         self.warmupSeconds = warmupSeconds
@@ -53,7 +51,6 @@ public struct MeasurementSettings: Codable, Sendable, Equatable, Hashable {
         self.cores = cores
         self.counters = counters
         self.energy = energy
-        self.idleSeconds = idleSeconds
     }
 
     /// Settings stored by older versions lack the newer keys: they decode with the defaults.
@@ -73,7 +70,6 @@ public struct MeasurementSettings: Codable, Sendable, Equatable, Hashable {
         if let p = bad("warmupSeconds", warmupSeconds, 0...day) ?? bad("minMeasureSeconds", minMeasureSeconds, 0...day)
             ?? bad("maxMeasureSeconds", maxMeasureSeconds, 0.001...day) ?? bad("minSampleMilliseconds", minSampleMilliseconds, 0...10_000)
             ?? bad("cooldownSeconds", cooldownSeconds, 0...day) ?? bad("cooldownTimeoutSeconds", cooldownTimeoutSeconds, 0...day)
-            ?? bad("idleSeconds", idleSeconds, 0...3_600)
         {
             return p
         }
@@ -103,13 +99,12 @@ public struct SettingsOverride: Codable, Sendable, Equatable, Hashable {
     public var cores: String?
     public var counters: [String]?
     public var energy: Bool?
-    public var idleSeconds: Double?
 
     public init(
         warmupRuns: Int? = nil, warmupSeconds: Double? = nil, iterations: Int? = nil, minMeasureSeconds: Double? = nil,
         maxMeasureSeconds: Double? = nil, minSampleMilliseconds: Double? = nil, cooldownSeconds: Double? = nil,
         cooldownBelowCelsius: Double? = nil, cooldownTimeoutSeconds: Double? = nil, threads: Int? = nil, cores: String? = nil,
-        counters: [String]? = nil, energy: Bool? = nil, idleSeconds: Double? = nil
+        counters: [String]? = nil, energy: Bool? = nil
     ) {
         self.warmupRuns = warmupRuns
         self.warmupSeconds = warmupSeconds
@@ -124,7 +119,6 @@ public struct SettingsOverride: Codable, Sendable, Equatable, Hashable {
         self.cores = cores
         self.counters = counters
         self.energy = energy
-        self.idleSeconds = idleSeconds
     }
 
     public func applied(to base: MeasurementSettings) -> MeasurementSettings {
@@ -142,7 +136,6 @@ public struct SettingsOverride: Codable, Sendable, Equatable, Hashable {
         if let v = cores { s.cores = v }
         if let v = counters { s.counters = v }
         if let v = energy { s.energy = v }
-        if let v = idleSeconds { s.idleSeconds = v }
         return s
     }
 }

@@ -12,15 +12,18 @@ public struct ProbeConfig: Codable, Sendable, Equatable {
     public var tegrastatsPath: String?
     /// The board's big cores, from its descriptor; nil: derived from cpu_capacity or max frequency.
     public var bigCores: [Int]?
+    /// The power rail to integrate (board descriptor, overridden by the device file); nil: none configured.
+    public var energy: EnergyConfig?
 
     public init(
         sysfsRoot: String? = nil, procRoot: String? = nil, vcgencmdPath: String? = nil, tegrastatsPath: String? = nil,
-        bigCores: [Int]? = nil
+        bigCores: [Int]? = nil, energy: EnergyConfig? = nil
     ) {
         self.sysfsRoot = sysfsRoot
         self.procRoot = procRoot
         self.vcgencmdPath = vcgencmdPath
         self.tegrastatsPath = tegrastatsPath
         self.bigCores = bigCores
+        self.energy = energy
     }
 }

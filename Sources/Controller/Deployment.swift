@@ -7,9 +7,11 @@ public enum Deployment {
     /// Makes sure `<workdir>/agent/<version>/boardbench-agent` holds exactly `binary`'s bytes
     /// (compared by SHA-256, so a different build of the same version is replaced too) and
     /// reports this version.
-    public static func ensureAgent(_ t: any DeviceTransport, config: DeviceConfig, binary: AgentBinary) throws(ControllerError) -> AgentClient {
+    public static func ensureAgent(
+        _ t: any DeviceTransport, config: DeviceConfig, probes: ProbeConfig, binary: AgentBinary
+    ) throws(ControllerError) -> AgentClient {
         let path = config.agentPath(version: BoardBenchVersion.current)
-        let client = AgentClient(transport: t, agentPath: path, probes: config.probeConfig)
+        let client = AgentClient(transport: t, agentPath: path, probes: probes)
         let localHash = try binary.sha256()
         let remote = try? t.run(["sha256sum", path], timeoutSeconds: 120)
         let remoteHash = remote.flatMap { $0.exitStatus == 0 ? String(decoding: $0.stdout, as: UTF8.self).split(separator: " ").first.map(String.init) : nil }

@@ -22,6 +22,10 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
     /// Helper commands on the device; nil: found on PATH.
     public var vcgencmdPath: String?
     public var tegrastatsPath: String?
+    /// The board descriptor (`Devices/boards/NAME.yaml` or built in); nil: guessed from the facts.
+    public var board: String?
+    /// The power rail, replacing the board descriptor's `energy:` block as a whole.
+    public var energy: EnergyConfig?
     /// Pinned SHA-256 host key fingerprint ("SHA256:..."), set at enrolment.
     public var hostKeyFingerprint: String?
     public var facts: DeviceFacts?
@@ -47,16 +51,12 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
         if !EntityName.isValid(name) { return "field name: \(name.debugDescription) must match \(EntityName.rule)" }
         if !workdir.hasPrefix("/") { return "field workdir: must be an absolute path, got \(workdir.debugDescription)" }
         if workdir.contains("\n") || workdir.contains("\0") { return "field workdir: must not contain newlines or NUL" }
+        if let problem = energy?.problem() { return "field energy: \(problem)" }
         if transport == .ssh {
             if host?.isEmpty ?? true { return "field host: required for transport ssh" }
             if let p = port, !(1...65535).contains(p) { return "field port: must be 1...65535, got \(p)" }
         }
         return nil
-    }
-
-    /// What the agent is told about the device's sensors with every request.
-    public var probeConfig: ProbeConfig {
-        ProbeConfig(sysfsRoot: sysfsRoot, procRoot: procRoot, vcgencmdPath: vcgencmdPath, tegrastatsPath: tegrastatsPath)
     }
 
     /// Paths on the device (docs/architecture.md, "Remote layout").

@@ -63,7 +63,7 @@ public enum Enrolment {
         let report = try Preflight.inspect(transport)
         try Preflight.check(report, agent: binary, device: o.name)
         log("deploying agent \(BoardBenchVersion.current) to \(config.agentPath(version: BoardBenchVersion.current))")
-        let client = try Deployment.ensureAgent(transport, config: config, binary: binary)
+        let client = try Deployment.ensureAgent(transport, config: config, probes: config.sensorPaths, binary: binary)
         log("probing \(o.name)")
         do { config.facts = try client.probe() } catch let e as ControllerError { throw e } catch {
             throw .agentFailed(device: o.name, reason: "\(error)")

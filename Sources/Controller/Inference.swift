@@ -51,7 +51,7 @@ public enum Inference {
             throw .agentArchitecture(device: config.name, board: facts.architecture, agent: binary.architecture, path: binary.path)
         }
         let transport = try DeviceConnector.connect(config)
-        let client = try Deployment.ensureAgent(transport, config: config, binary: binary)
+        let client = try Deployment.ensureAgent(transport, config: config, probes: config.sensorPaths, binary: binary)
         try Deployment.pushPlans([model], to: transport, config: config)
         let payloads = bound.enumerated().map { i, a in
             TensorPayload(name: model.graph.tensors[model.graph.inputs[i]].name, shape: a.shape, values: a.values)

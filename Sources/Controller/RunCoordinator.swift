@@ -97,7 +97,8 @@ public struct RunCoordinator {
         if let facts = config.facts, facts.architecture != binary.architecture {
             throw .agentArchitecture(device: config.name, board: facts.architecture, agent: binary.architecture, path: binary.path)
         }
-        client = try Deployment.ensureAgent(transport, config: config, binary: binary)
+        let probes = try config.probeConfig(in: workspace)
+        client = try Deployment.ensureAgent(transport, config: config, probes: probes, binary: binary)
         outcome.plansPushed = try Deployment.pushPlans(Array(models.values), to: transport, config: config)
         log("\(config.name): \(outcome.plansPushed) plan(s) pushed, \(models.count - outcome.plansPushed) already there")
 
@@ -151,6 +152,7 @@ public struct RunCoordinator {
             startedAtUnixNanoseconds: r.startedAtUnixNanoseconds, loadNanoseconds: r.loadNanoseconds,
             coldStartNanoseconds: r.coldStartNanoseconds, peakResidentKiB: r.peakResidentKiB, arenaBytes: r.arenaBytes,
             weightBytes: r.weightBytes, repeatsPerSample: r.repeatsPerSample, verdict: r.verdict?.summary,
+            energyPerInferenceJoules: r.energy?.joulesPerInference,
             detailJSON: json(r.withoutSamples))
     }
 

@@ -1,3 +1,5 @@
+import BenchCore
+
 /// Pure arithmetic over timestamped samples: no I/O, so it is tested on synthetic data.
 public enum EnergyIntegration {
     /// Joules from instantaneous power: the trapezoid rule over the samples,

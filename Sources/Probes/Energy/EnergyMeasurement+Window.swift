@@ -1,3 +1,5 @@
+import BenchCore
+
 extension EnergyMeasurement {
     /// Turns a window's samples into joules and watts: trapezoid over power samples, summed
     /// interval deltas (with wraparound) over counter samples. Where the samples do not reach

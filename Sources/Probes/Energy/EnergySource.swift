@@ -1,10 +1,4 @@
-/// What a power source reports on each read.
-public enum EnergyQuantity: String, Codable, Sendable {
-    /// Instantaneous watts; integrated over time (trapezoid).
-    case power
-    /// A cumulative joule counter; the window's energy is its delta.
-    case energyCounter
-}
+import BenchCore
 
 /// One rail that can be read repeatedly. Implementations read sysfs through `SysfsRoot`
 /// (opened afresh on every read) or run a helper command; they must be cheap enough to call

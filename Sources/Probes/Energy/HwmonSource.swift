@@ -1,3 +1,5 @@
+import BenchCore
+
 /// A generic hwmon channel (`/sys/class/hwmon/hwmon*/`, device chosen by its `name` file):
 /// `energy<N>_input` (uJ, cumulative) or `power<N>_input` / `power<N>_average` (uW).
 public struct HwmonSource: EnergySource {

@@ -1,3 +1,5 @@
+import BenchCore
+
 /// Jetson on L4T >= 34 (Orin): the mainline hwmon driver `ina3221` at
 /// `/sys/bus/i2c/drivers/ina3221/<bus>-<addr>/hwmon/hwmon<N>/` (N is not stable, so it is
 /// listed, not assumed). Channels 1..3: `in<ch>_label` names the rail ("NC" = not connected); no

@@ -1,3 +1,5 @@
+import BenchCore
+
 /// Jetson on L4T <= 32 (Nano, TX2, Xavier): NVIDIA's IIO driver `ina3221x` at
 /// `/sys/bus/i2c/drivers/ina3221x/<bus>-<addr>/iio:device<N>/`, with `rail_name_<ch>` and
 /// `in_power<ch>_input` in mW for channels 0..2.

@@ -1,3 +1,5 @@
+import BenchCore
+
 /// Raspberry Pi 5: the PMIC's ADC through `vcgencmd pmic_read_adc`, which prints one line per
 /// channel, `  VDD_CORE_A current(7)=0.75012000A` and `  VDD_CORE_V volt(15)=0.89369880V`.
 /// Power is the sum of V x A over the rails that have both (or of one chosen rail). It measures

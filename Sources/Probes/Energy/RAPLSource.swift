@@ -1,3 +1,5 @@
+import BenchCore
+
 /// Intel RAPL (also AMD since Linux 5.8) through powercap: `/sys/class/powercap/intel-rapl:<N>`
 /// with `name` (package-0, core, uncore, dram, psys), the cumulative `energy_uj` counter and
 /// `max_energy_range_uj`, where the counter wraps back to 0.

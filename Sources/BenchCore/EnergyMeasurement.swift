@@ -1,3 +1,11 @@
+/// What a power source reports on each read.
+public enum EnergyQuantity: String, Codable, Sendable {
+    /// Instantaneous watts; integrated over time (trapezoid).
+    case power
+    /// A cumulative joule counter; the window's energy is its delta.
+    case energyCounter
+}
+
 /// The energy of one measured window. When `status` is `unavailable`, every number is nil and
 /// `reason` says why: a missing sensor is never reported as 0 J.
 public struct EnergyMeasurement: Codable, Sendable, Equatable {
@@ -42,45 +50,38 @@ public struct EnergyMeasurement: Codable, Sendable, Equatable {
     /// Caveats of the source and of the idle baseline, e.g. what a PMIC reading leaves out.
     public var notes: [String]
 
+    public init(
+        status: Status, reason: String?, source: String?, quantity: EnergyQuantity?, windowSeconds: Double?, totalJoules: Double?,
+        averageWatts: Double?, inferences: Int, joulesPerInference: Double?, idleWatts: Double?, joulesPerInferenceAboveIdle: Double?,
+        sampleCount: Int, achievedRateHertz: Double?, maxSampleIntervalSeconds: Double?, counterWraps: Int, precision: Precision?,
+        imprecisionReasons: [String], minimumWindowSeconds: Double?, notes: [String]
+    ) {
+        self.status = status
+        self.reason = reason
+        self.source = source
+        self.quantity = quantity
+        self.windowSeconds = windowSeconds
+        self.totalJoules = totalJoules
+        self.averageWatts = averageWatts
+        self.inferences = inferences
+        self.joulesPerInference = joulesPerInference
+        self.idleWatts = idleWatts
+        self.joulesPerInferenceAboveIdle = joulesPerInferenceAboveIdle
+        self.sampleCount = sampleCount
+        self.achievedRateHertz = achievedRateHertz
+        self.maxSampleIntervalSeconds = maxSampleIntervalSeconds
+        self.counterWraps = counterWraps
+        self.precision = precision
+        self.imprecisionReasons = imprecisionReasons
+        self.minimumWindowSeconds = minimumWindowSeconds
+        self.notes = notes
+    }
+
     public static func unavailable(_ reason: String, inferences: Int = 0) -> EnergyMeasurement {
         EnergyMeasurement(
             status: .unavailable, reason: reason, source: nil, quantity: nil, windowSeconds: nil, totalJoules: nil, averageWatts: nil,
             inferences: inferences, joulesPerInference: nil, idleWatts: nil, joulesPerInferenceAboveIdle: nil, sampleCount: 0,
             achievedRateHertz: nil, maxSampleIntervalSeconds: nil, counterWraps: 0, precision: nil, imprecisionReasons: [],
             minimumWindowSeconds: nil, notes: [])
-    }
-}
-
-/// The precision rule: a window needs at least `minimumSamples` distinct sensor readings. A
-/// reading is distinct when it is both a separate sample and a separate sensor update, so the
-/// effective period is the longer of the sample period and the sensor's own update interval.
-public struct EnergyPrecision: Sendable, Equatable {
-    public var sampleRateHertz: Double
-    public var sensorUpdateIntervalSeconds: Double?
-    public var minimumSamples: Int
-
-    public init(sampleRateHertz: Double, sensorUpdateIntervalSeconds: Double?, minimumSamples: Int) {
-        self.sampleRateHertz = sampleRateHertz
-        self.sensorUpdateIntervalSeconds = sensorUpdateIntervalSeconds
-        self.minimumSamples = minimumSamples
-    }
-
-    public var effectivePeriodSeconds: Double { max(1 / sampleRateHertz, sensorUpdateIntervalSeconds ?? 0) }
-
-    /// (minimumSamples - 1) effective periods: the first and last samples sit on the window's edges.
-    public var minimumWindowSeconds: Double { Double(max(minimumSamples - 1, 1)) * effectivePeriodSeconds }
-
-    /// How many inferences of `secondsPerInference` fill the minimum window: the caller raises
-    /// its iteration count (or repeats the window) to at least this.
-    public func inferencesNeeded(secondsPerInference: Double) -> Int {
-        guard secondsPerInference > 0 else { return 1 }
-        // The relative epsilon keeps 1.26 / 0.01 = 126.00000000000001 at 126.
-        return max(1, Int((minimumWindowSeconds / secondsPerInference * (1 - 1e-12)).rounded(.up)))
-    }
-
-    /// Samples that saw distinct sensor updates: never more than one per update interval.
-    public func distinctSamples(count: Int, coveredSeconds: Double) -> Int {
-        guard let interval = sensorUpdateIntervalSeconds, interval > 0 else { return count }
-        return min(count, Int((coveredSeconds / interval).rounded(.down)) + 1)
     }
 }
