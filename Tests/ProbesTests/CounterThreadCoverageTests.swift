@@ -14,15 +14,21 @@ import Testing
         let stop = Atomic<Bool>(false)
         let threadCPUNanoseconds = Atomic<UInt64>(0)
 
-        func start() -> Thread {
+        let finished = Atomic<Bool>(false)
+
+        /// Spins until told to stop or, when `cpuBudgetNanoseconds` is given, until it has used
+        /// that much CPU itself (so a loaded machine cannot starve the comparison).
+        func start(cpuBudgetNanoseconds: UInt64 = .max) -> Thread {
             let thread = Thread { [self] in
                 var sink = 0.0
                 var i = 0.0
                 while !stop.load(ordering: .relaxed) {
                     sink += i.squareRoot()
                     i += 1
+                    if UInt64(i) % 4096 == 0 && Self.cpuNanoseconds(CLOCK_THREAD_CPUTIME_ID) >= cpuBudgetNanoseconds { break }
                 }
                 threadCPUNanoseconds.store(Self.cpuNanoseconds(CLOCK_THREAD_CPUTIME_ID), ordering: .relaxed)
+                finished.store(true, ordering: .releasing)
                 if sink < 0 { print(sink) }
             }
             thread.start()
@@ -49,10 +55,12 @@ import Testing
         let cpuBefore = Spinner.cpuNanoseconds(CLOCK_PROCESS_CPUTIME_ID)
         try session.start()
         usleep(100_000)
-        _ = late.start()
-        usleep(300_000)
+        _ = late.start(cpuBudgetNanoseconds: 80_000_000)
+        usleep(200_000)
+        // The late thread finishes (and exits) inside the window: its counts fold into its parent's.
+        for _ in 0..<300 where !late.finished.load(ordering: .acquiring) { usleep(10_000) }
         late.stop.store(true, ordering: .relaxed)
-        usleep(20_000)  // the late thread exits inside the window: its counts fold into its parent's
+        usleep(20_000)
         let results = try session.stop()
         let cpuAfter = Spinner.cpuNanoseconds(CLOCK_PROCESS_CPUTIME_ID)
         early.stop.store(true, ordering: .relaxed)
@@ -72,7 +80,7 @@ import Testing
                 + "ratio \(ratio), late thread \(m.late / 1e6) ms, threads \(m.results.threadsCounted)")
         #expect(m.results.threadsCounted >= 3)
         #expect(m.results.groupReads && m.results.inheritsNewThreads)
-        #expect(m.late > 50e6, "the late thread must have run for the comparison to mean anything")
+        #expect(m.late > 60e6, "the late thread must have run for the comparison to mean anything")
         #expect(ratio > 0.9 && ratio < 1.1)
     }
 
