@@ -21,4 +21,10 @@ static inline int CLibPFM_ioctl_enable(int fd) { return ioctl(fd, PERF_EVENT_IOC
 static inline int CLibPFM_ioctl_disable(int fd) { return ioctl(fd, PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP); }
 static inline int CLibPFM_errno(void) { return errno; }
 
+// Counter sessions: fds must not leak into helper commands spawned meanwhile (vcgencmd).
+static inline int CLibPFM_perf_event_open_cloexec(struct perf_event_attr *attr, pid_t pid, int cpu,
+                                                  int group_fd) {
+    return (int)syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, PERF_FLAG_FD_CLOEXEC);
+}
+
 #endif
