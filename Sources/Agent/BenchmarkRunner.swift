@@ -26,15 +26,26 @@ public enum BenchmarkRunner {
         }
         if let problem = settings.problem() { return failed("invalid settings: \(problem)") }
 
+        let environment = EnvironmentProbe(root: device.root, throttleCommand: device.throttleCommand)
         if settings.cooldownSeconds > 0 { sleepSeconds(settings.cooldownSeconds) }
+        if let target = settings.cooldownBelowCelsius {
+            let c = environment.coolDown(belowCelsius: target, timeoutSeconds: settings.cooldownTimeoutSeconds)
+            outcome.cooldown = c
+            if c.status == .timedOut {
+                let last = c.lastCelsius.map { "\(($0 * 10).rounded() / 10) °C" } ?? "unknown"
+                outcome.conditions.append("cooldown timed out after \(Int(c.waitedSeconds)) s at \(last), above \(target) °C")
+            }
+        }
         let originalCores = CPUAffinity.cores()
         defer { if outcome.pinnedCores != nil, !originalCores.isEmpty { _ = CPUAffinity.pinProcess(to: originalCores) } }
         if let spec = settings.cores {
-            switch pin(spec, device: device) {
-            case .success(let cores): outcome.pinnedCores = cores
+            switch pin(spec, device: device, environment: environment) {
+            case .success(let resolved): (outcome.pinnedCores, outcome.pinningBasis) = (resolved.cpus, resolved.basis)
             case .failure(let failure): return failed(failure.description)
             }
         }
+        let before = environment.snapshot()
+        outcome.environmentBefore = before
 
         MemoryProbe.resetPeak()
         let residentBefore = MemoryProbe.residentKiB()
@@ -76,15 +87,45 @@ public enum BenchmarkRunner {
             }
         }
 
+        // Counters: opened on every thread that exists when sampling starts (OpenBLAS's and the
+        // runtime's included) and inherited by threads started later.
+        let events = settings.counters ?? PerfEventProbe.defaultEvents
+        var counters: CounterSession?
+        var counterFailure: String?
+        if !events.isEmpty {
+            do { counters = try CounterSession(events: events, root: device.root) } catch { counterFailure = "\(error)" }
+        }
+
         var resetWorked = false
+        var cpuAtStart: Int64 = 0
         var idle: EnergyMeasurement?
         let loop = SampleLoop(settings: loopSettings, clock: Clock.monotonicNanoseconds, execute: executor.execute)
         let r = loop.run {
             idle = meter?.measureIdle()
             resetWorked = MemoryProbe.resetPeak()
+            do { try counters?.start() } catch {
+                counterFailure = "\(error)"
+                counters = nil
+            }
             meter?.start()
+            cpuAtStart = Clock.processCPUNanoseconds()
         }
-        if let meter { outcome.energy = meter.stop(inferences: r.samples.count * r.repeatsPerSample, idle: idle) }
+        outcome.processCPUNanoseconds = Clock.processCPUNanoseconds() - cpuAtStart
+        let executions = r.samples.count * r.repeatsPerSample
+        if let meter { outcome.energy = meter.stop(inferences: executions, idle: idle, workSeconds: Double(r.measuredNanoseconds) / 1e9) }
+        if let counters {
+            do {
+                let results = try counters.stop()
+                outcome.counters = results
+                outcome.countersPerExecution = results.perIteration(iterations: executions)
+            } catch { counterFailure = "\(error)" }
+        }
+        if let counterFailure { outcome.conditions.append("counters not measured: \(counterFailure)") }
+        let after = environment.snapshot()
+        outcome.environmentAfter = after
+        let issues = EnvironmentAssessment.issues(before: before, after: after, cpus: outcome.pinnedCores)
+        outcome.environmentIssues = issues
+        outcome.conditions += issues.map(\.reason)
         outcome.peakResidentKiB = resetWorked ? MemoryProbe.peakResidentKiB() : nil
         (outcome.warmupRuns, outcome.warmupNanoseconds, outcome.repeatsPerSample) = (r.warmupRuns, r.warmupNanoseconds, r.repeatsPerSample)
         (outcome.samplesNanoseconds, outcome.sampleOffsetsNanoseconds, outcome.measuredNanoseconds) = (r.samples, r.offsets, r.measuredNanoseconds)
@@ -94,20 +135,21 @@ public enum BenchmarkRunner {
     }
 
     /// Resolves a core spec against the device and pins every thread of the agent to it.
-    static func pin(_ spec: String, device: DeviceContext) -> Result<[Int], CPUAffinity.Failure> {
-        let online = CPUAffinity.cores()
-        let cores: [Int]
-        switch spec {
-        case "all": cores = online
-        case "big": cores = device.config.bigCores ?? SystemProbe(root: device.root).bigCores(among: online)
-        default: cores = CoreSpec.list(spec) ?? []
+    static func pin(_ spec: String, device: DeviceContext, environment: EnvironmentProbe) -> Result<ResolvedCores, CPUAffinity.Failure> {
+        let resolved: ResolvedCores
+        if spec == "big", let listed = device.config.bigCores {
+            resolved = ResolvedCores(cpus: listed, basis: "the board descriptor's bigCores")
+        } else {
+            do { resolved = try environment.resolveCores(spec: spec) } catch { return .failure(.init(description: error.description)) }
         }
-        let missing = cores.filter { !online.contains($0) }
-        guard missing.isEmpty, !cores.isEmpty else {
-            let have = online.map(String.init).joined(separator: ",")
-            return .failure(.init(description: "cores \(spec): not available to the agent (it may use \(have))"))
+        // The cores must also be ones this process may use (a cgroup or taskset can narrow them).
+        let allowed = CPUAffinity.cores()
+        let refused = resolved.cpus.filter { !allowed.contains($0) }
+        guard refused.isEmpty, !resolved.cpus.isEmpty else {
+            return .failure(
+                .init(description: "cores \(spec): \(CPUList.format(refused)) not available to the agent (it may use \(CPUList.format(allowed)))"))
         }
-        return CPUAffinity.pinProcess(to: cores).map { cores }
+        return CPUAffinity.pinProcess(to: resolved.cpus).map { resolved }
     }
 
     static func sleepSeconds(_ seconds: Double) {

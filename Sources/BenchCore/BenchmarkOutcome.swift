@@ -45,6 +45,22 @@ public struct BenchmarkOutcome: Codable, Sendable, Equatable {
     /// Energy over the measured window (nil when the settings turned it off); `unavailable`
     /// with the reason when the device has no readable rail, never zero.
     public var energy: EnergyMeasurement?
+    /// CPU time the whole agent process used over the samples (all threads): with the
+    /// measured time it shows how many cores the work kept busy.
+    public var processCPUNanoseconds: Int64?
+    /// Performance counters over the samples, summed over every thread; nil when none were asked for.
+    public var counters: CounterResults?
+    /// Counter values per execution (scaled value / executions), by event; unavailable events are absent.
+    public var countersPerExecution: [String: Double]?
+    /// The device just before the benchmark (after any cooldown) and just after it.
+    public var environmentBefore: EnvironmentSnapshot?
+    public var environmentAfter: EnvironmentSnapshot?
+    /// What comparing the two snapshots found (throttling, governor, load); also in `conditions`.
+    public var environmentIssues: [EnvironmentIssue]?
+    /// The wait for `cooldownBelowCelsius`, when one was asked for.
+    public var cooldown: CooldownOutcome?
+    /// How `cores` was resolved ("highest cpu_capacity, 1024"), when pinned.
+    public var pinningBasis: String?
 
     public init(
         benchmark: String, planHash: String, status: Status, error: String? = nil, runtimeVersion: String,

@@ -99,17 +99,3 @@ extension String {
         return s
     }
 }
-
-extension SystemProbe {
-    /// The "big" cores among `cores`: those with the highest `cpu_capacity` (Arm's scheduler
-    /// capacity), else the highest `cpuinfo_max_freq`; all of them when neither is known or
-    /// the cores are alike.
-    public func bigCores(among cores: [Int]) -> [Int] {
-        for file in ["cpu_capacity", "cpufreq/cpuinfo_max_freq"] {
-            let values = cores.map { root.integer("/sys/devices/system/cpu/cpu\($0)/\(file)") }
-            guard values.allSatisfy({ $0 != nil }), let top = values.compactMap({ $0 }).max() else { continue }
-            return zip(cores, values).filter { $0.1 == top }.map(\.0)
-        }
-        return cores
-    }
-}

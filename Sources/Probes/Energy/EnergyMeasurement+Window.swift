@@ -4,8 +4,13 @@ extension EnergyMeasurement {
     /// Turns a window's samples into joules and watts: trapezoid over power samples, summed
     /// interval deltas (with wraparound) over counter samples. Where the samples do not reach
     /// the window's edges (a failed read), the average power is applied to the whole window.
+    /// `workSeconds`, when given, is the span of the work itself (first inference's start to the
+    /// last one's end) and replaces the sampler's window, whose edges are the midpoints of its
+    /// first and last reads: a meter command that takes milliseconds to answer would otherwise
+    /// stretch the window past the work.
     public static func from(
-        window: EnergyWindow, source: any EnergySource, precision rule: EnergyPrecision, inferences: Int, idle: EnergyMeasurement? = nil
+        window: EnergyWindow, source: any EnergySource, precision rule: EnergyPrecision, inferences: Int, idle: EnergyMeasurement? = nil,
+        workSeconds: Double? = nil
     ) -> EnergyMeasurement {
         let samples = window.samples
         let failure = window.firstFailure.map { ": \($0)" } ?? ""
@@ -15,7 +20,7 @@ extension EnergyMeasurement {
         if source.quantity == .energyCounter && samples.count < 2 {
             return .unavailable("fewer than two readings of the counter \(source.description) succeeded\(failure)", inferences: inferences)
         }
-        let windowSeconds = window.seconds
+        let windowSeconds = workSeconds ?? window.seconds
         let covered = Double(last.timeNanoseconds - first.timeNanoseconds) / 1e9
         if source.quantity == .energyCounter && covered <= 0 {
             return .unavailable("the counter readings of \(source.description) span no time: the window is too short", inferences: inferences)

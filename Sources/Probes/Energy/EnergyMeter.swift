@@ -73,10 +73,11 @@ public final class EnergyMeter {
     }
 
     /// Closes the window and returns its energy; `idle` is the baseline from `measureIdle`.
-    public func stop(inferences: Int, idle: EnergyMeasurement? = nil) -> EnergyMeasurement {
+    /// `workSeconds`: the span of the inferences themselves, when the caller timed it.
+    public func stop(inferences: Int, idle: EnergyMeasurement? = nil, workSeconds: Double? = nil) -> EnergyMeasurement {
         if let why = unavailableReason { return .unavailable(why, inferences: inferences) }
         if let why = startFailure { return .unavailable(why.description, inferences: inferences) }
         guard let sampler, let window = sampler.stop() else { return .unavailable("stop() without start()", inferences: inferences) }
-        return .from(window: window, source: sampler.source, precision: precisionRule, inferences: inferences, idle: idle)
+        return .from(window: window, source: sampler.source, precision: precisionRule, inferences: inferences, idle: idle, workSeconds: workSeconds)
     }
 }
