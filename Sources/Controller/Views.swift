@@ -36,7 +36,15 @@ public enum Views {
         public var warmupNanoseconds, measuredNanoseconds: Int64?
         public var loadResidentKiB, loadPeakResidentKiB: Int64?
         public var pinnedCores: [Int]?
+        public var pinningBasis: String?
         public var conditions: [String]?
+        public var processCPUNanoseconds: Int64?
+        public var energy: EnergyMeasurement?
+        public var counters: CounterResults?
+        public var countersPerExecution: [String: Double]?
+        public var environmentBefore, environmentAfter: EnvironmentSnapshot?
+        public var environmentIssues: [EnvironmentIssue]?
+        public var cooldown: CooldownOutcome?
         /// Present in `results show`; `run --json` gives statistics only.
         public var samplesNanoseconds: [Int64]?
         /// Start of each sample relative to the first (`results show` only).
@@ -56,6 +64,10 @@ public enum Views {
                 verdict = o.verdict
                 (warmupRuns, warmupNanoseconds, measuredNanoseconds) = (o.warmupRuns, o.warmupNanoseconds, o.measuredNanoseconds)
                 (loadResidentKiB, loadPeakResidentKiB, pinnedCores, conditions) = (o.loadResidentKiB, o.loadPeakResidentKiB, o.pinnedCores, o.conditions)
+                (pinningBasis, processCPUNanoseconds, energy, counters, countersPerExecution) =
+                    (o.pinningBasis, o.processCPUNanoseconds, o.energy, o.counters, o.countersPerExecution)
+                (environmentBefore, environmentAfter, environmentIssues, cooldown) =
+                    (o.environmentBefore, o.environmentAfter, o.environmentIssues, o.cooldown)
             } else {
                 verdict = r.statistics.map { StabilityVerdict.assess($0) }
             }

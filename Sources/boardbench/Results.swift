@@ -41,6 +41,8 @@ extension Results {
             } else {
                 printOut("run \(runId): profile \(detail.run.profileName), \(detail.run.status)")
                 printOut(ResultsTable.render(detail))
+                let details = ResultDetails.render(detail)
+                if !details.isEmpty { printOut("\n" + details) }
             }
         }
     }

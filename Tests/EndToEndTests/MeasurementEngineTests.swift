@@ -1,0 +1,74 @@
+import BenchTestSupport
+import Foundation
+import Testing
+
+/// The measurement engine through the real CLI and a real sshd: a board whose sensor files are
+/// a Jetson Orin fixture tree (constant INA3221 rail), counters on this machine's kernel.
+@Suite(.serialized, .enabled(if: EndToEnd.unavailableReason == nil))
+struct MeasurementEngineTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ProbesTests/Fixtures")
+
+    @Test func countersEnergyAndEnvironmentReachTheStore() throws {
+        let board = try SSHServer(name: "engine")
+        let workspace = try CommandLineTool.temporaryDirectory("bb-engine")
+        func cli(_ args: [String]) throws -> CommandLineTool.Result { try CommandLineTool.run(args + ["--workspace", workspace.path]) }
+        let enrol = try cli([
+            "device", "enrol", "orin", "--host", "127.0.0.1", "--port", "\(board.port)", "--user", board.user,
+            "--identity", board.clientKeyPath, "--workdir", board.workdir + "/bb", "--accept-new-host-key",
+        ])
+        #expect(enrol.status == 0, "\(enrol.stderr)")
+        // Point the device at the Orin fixture: VDD_IN reads 5080 mV × 1176 mA = 5.974 W.
+        let deviceFile = workspace.appendingPathComponent("Devices/orin.yaml")
+        let text = try String(contentsOf: deviceFile, encoding: .utf8)
+        let tree = Self.fixtures.appendingPathComponent("jetson-orin-l4t36").path
+        try (text + "sysfsRoot: \(tree)\nboard: jetson-orin-nano\n").write(to: deviceFile, atomically: true, encoding: .utf8)
+        let profile = workspace.appendingPathComponent("engine.yaml")
+        try """
+        name: engine
+        settings:
+          warmupRuns: 1
+          iterations: 5
+          threads: 2
+        benchmarks:
+          - name: mlp
+            model: builtin:mlp
+        """.write(to: profile, atomically: true, encoding: .utf8)
+
+        let run = try cli(["run", "--profile", profile.path, "--device", "orin", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let runId = try #require((try EndToEnd.object(run.stdout)["run"] as? [String: Any])?["runId"] as? Int)
+        let show = try cli(["results", "show", "\(runId)", "--json"])
+        let result = try #require((try EndToEnd.object(show.stdout)["results"] as? [[String: Any]])?.first)
+
+        let energy = try #require(result["energy"] as? [String: Any])
+        #expect(energy["status"] as? String == "measured", "\(energy)")
+        let samples = try #require(result["samplesNanoseconds"] as? [Int])
+        let repeats = try #require(result["repeatsPerSample"] as? Int)
+        let measured = Double(try #require(result["measuredNanoseconds"] as? Int)) / 1e9
+        let latency = measured / Double(samples.count * repeats)
+        let perInference = try #require(energy["joulesPerInference"] as? Double)
+        #expect(abs(perInference - 5.97408 * latency) <= 0.01 * 5.97408 * latency)
+        // The run was lengthened to the rail's minimum window.
+        #expect(measured >= (energy["minimumWindowSeconds"] as? Double ?? 1) * 0.99)
+
+        // Software counters count on this kernel; hardware ones say why not (or count, with a PMU).
+        let counters = try #require((result["counters"] as? [String: Any])?["readings"] as? [[String: Any]])
+        let byEvent = Dictionary(uniqueKeysWithValues: counters.compactMap { r in (r["event"] as? String).map { ($0, r) } })
+        #expect((byEvent["perf::PERF_COUNT_SW_TASK_CLOCK"]?["value"] as? Double ?? 0) > 0)
+        let cycles = try #require(byEvent["perf::CYCLES"])
+        if let reason = cycles["unavailableReason"] as? String {
+            print("hardware counters on this machine: \(reason)")
+            #expect(reason.contains("unsupported") && cycles["value"] == nil)
+        } else {
+            #expect((cycles["value"] as? Double ?? 0) > 0)
+        }
+        #expect(result["environmentBefore"] != nil && result["environmentAfter"] != nil)
+        #expect(result["verdict"] != nil)
+
+        // The human view shows the same.
+        let text2 = try cli(["results", "show", "\(runId)"])
+        #expect(text2.stdout.contains("J/inference at 5.97 W"), "\(text2.stdout)")
+        #expect(text2.stdout.contains("perf::PERF_COUNT_SW_TASK_CLOCK"))
+    }
+}
