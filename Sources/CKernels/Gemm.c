@@ -17,8 +17,13 @@ typedef int vi8 __attribute__((vector_size(32)));
 #define INLINE static inline __attribute__((always_inline))
 #define MR CKernels_panelRows
 #define NR 16
-// Rows of B packed at once: a 256×16 strip is 16 KiB and stays in L1 across all panels of A.
-#define KC 256
+// Longest block of k (measured: 256 and 384 within noise, 384 better for k 320..576).
+#define KC 384
+// From this length of a block of k on, compute dominates the stores of C: loop strips outside
+// and panels inside (each strip of B stays in L1 while up to MC_FLOATS of A stream from L2).
+// Shorter blocks write C faster panel by panel, six rows left to right.
+#define STRIP_OUTER_K 64
+#define MC_FLOATS 49152
 
 INLINE v8 load8(const float *p) { return *(const v8u *)p; }
 INLINE void store8(float *p, v8 v) { *(v8u *)p = v; }
@@ -158,26 +163,55 @@ INLINE void tile(
     }
 }
 
+/// Blocks of NC columns and KC rows of B are packed once into `workspace` (L2), then every
+/// tile of the block is computed in the order STRIP_OUTER_K picks.
 INLINE void gemmBody(
     int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, float *c, ptrdiff_t ldc,
-    const CKernels_Epilogue *e) {
-    float strip[KC * NR] __attribute__((aligned(64)));
+    const CKernels_Epilogue *e, float *workspace) {
     const int panels = (m + MR - 1) / MR;
     // Equal blocks of k no longer than KC.
     const int blocks = k > 0 ? (k + KC - 1) / KC : 1;
     const int blockLength = (k + blocks - 1) / blocks;
-    for (int n0 = 0; n0 < n; n0 += NR) {
-        const int cols = n - n0 < NR ? n - n0 : NR;
+    // As many whole strips as fit the workspace with the longest block of k.
+    int nc = CKernels_workspaceFloats / (blockLength > 0 ? blockLength : 1) / NR * NR;
+    if (nc < NR) nc = NR;
+    for (int n0 = 0; n0 < n; n0 += nc) {
+        const int width = n - n0 < nc ? n - n0 : nc;
+        const int strips = (width + NR - 1) / NR;
         for (int block = 0; block < blocks; block++) {
             const int k0 = block * blockLength;
             const int kc = k - k0 < blockLength ? k - k0 : blockLength;
-            if (transposedB) packB(kc, cols, b + n0 * ldb + k0, ldb, 1, strip);
-            else packB(kc, cols, b + k0 * ldb + n0, ldb, 0, strip);
-            for (int p = 0; p < panels; p++) {
-                const int rows = m - p * MR < MR ? m - p * MR : MR;
-                tile(
-                    kc, packedA + (size_t)p * MR * k + (size_t)k0 * MR, strip, c + p * MR * ldc + n0, ldc, rows, cols, block == 0,
-                    block == blocks - 1, e, p * MR, n0);
+            for (int s = 0; s < strips; s++) {
+                const int col = n0 + s * NR, cols = n - col < NR ? n - col : NR;
+                if (transposedB) packB(kc, cols, b + col * ldb + k0, ldb, 1, workspace + (size_t)s * kc * NR);
+                else packB(kc, cols, b + k0 * ldb + col, ldb, 0, workspace + (size_t)s * kc * NR);
+            }
+            if (kc >= STRIP_OUTER_K) {
+                const int mcp = MC_FLOATS / (MR * kc) > 0 ? MC_FLOATS / (MR * kc) : 1;
+                for (int p0 = 0; p0 < panels; p0 += mcp) {
+                    const int p1 = p0 + mcp < panels ? p0 + mcp : panels;
+                    for (int s = 0; s < strips; s++) {
+                        const int col = n0 + s * NR, cols = n - col < NR ? n - col : NR;
+                        for (int p = p0; p < p1; p++) {
+                            const int rows = m - p * MR < MR ? m - p * MR : MR;
+                            const float *panel = packedA + (size_t)p * MR * k + (size_t)k0 * MR;
+                            tile(
+                                kc, panel, workspace + (size_t)s * kc * NR, c + p * MR * ldc + col, ldc, rows, cols, block == 0,
+                                block == blocks - 1, e, p * MR, col);
+                        }
+                    }
+                }
+            } else {
+                for (int p = 0; p < panels; p++) {
+                    const int rows = m - p * MR < MR ? m - p * MR : MR;
+                    const float *panel = packedA + (size_t)p * MR * k + (size_t)k0 * MR;
+                    for (int s = 0; s < strips; s++) {
+                        const int col = n0 + s * NR, cols = n - col < NR ? n - col : NR;
+                        tile(
+                            kc, panel, workspace + (size_t)s * kc * NR, c + p * MR * ldc + col, ldc, rows, cols, block == 0,
+                            block == blocks - 1, e, p * MR, col);
+                    }
+                }
             }
         }
     }
@@ -186,8 +220,8 @@ INLINE void gemmBody(
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx2,fma"))) static void gemmAVX2(
     int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, float *c, ptrdiff_t ldc,
-    const CKernels_Epilogue *e) {
-    gemmBody(m, n, k, packedA, b, ldb, transposedB, c, ldc, e);
+    const CKernels_Epilogue *e, float *workspace) {
+    gemmBody(m, n, k, packedA, b, ldb, transposedB, c, ldc, e, workspace);
 }
 
 int CKernels_bestISA(void) {
@@ -200,21 +234,21 @@ int CKernels_bestISA(void) { return CKernels_isaPortable; }
 
 static void gemmPortable(
     int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, float *c, ptrdiff_t ldc,
-    const CKernels_Epilogue *e) {
-    gemmBody(m, n, k, packedA, b, ldb, transposedB, c, ldc, e);
+    const CKernels_Epilogue *e, float *workspace) {
+    gemmBody(m, n, k, packedA, b, ldb, transposedB, c, ldc, e, workspace);
 }
 
 void CKernels_gemm(
     int isa, int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, float *c, ptrdiff_t ldc,
-    const CKernels_Epilogue *epilogue) {
+    const CKernels_Epilogue *epilogue, float *workspace) {
     if (m <= 0 || n <= 0) return;
 #if defined(__x86_64__) || defined(__i386__)
     if (isa == CKernels_isaAVX2) {
-        gemmAVX2(m, n, k, packedA, b, ldb, transposedB, c, ldc, epilogue);
+        gemmAVX2(m, n, k, packedA, b, ldb, transposedB, c, ldc, epilogue, workspace);
         return;
     }
 #endif
-    gemmPortable(m, n, k, packedA, b, ldb, transposedB, c, ldc, epilogue);
+    gemmPortable(m, n, k, packedA, b, ldb, transposedB, c, ldc, epilogue, workspace);
 }
 
 size_t CKernels_packedACount(int m, int k) { return (size_t)((m + MR - 1) / MR) * MR * (size_t)k; }

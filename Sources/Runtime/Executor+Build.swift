@@ -57,8 +57,8 @@ extension Executor {
             let x = r.inputShape(0), w = r.inputShape(1)
             return w[1] * w[2] * w[3] * x[2] * x[3]
         case .dense:
-            let x = r.inputShape(0)
-            return DenseKernel.packsInput(rows: x.dropLast().reduce(1, *)) ? PackedGemm.packedCount(m: x.dropLast().reduce(1, *), k: x[x.count - 1]) : 0
+            let x = r.inputShape(0), rows = x.dropLast().reduce(1, *), k = x[x.count - 1]
+            return DenseKernel.packsInput(rows: rows) ? PackedGemm.packedCount(m: rows, k: k) : 0
         case .matMul, .relu, .clip, .leakyRelu, .hardSigmoid, .hardSwish, .sigmoid, .tanh, .gelu, .erf, .sqrt, .add,
             .sub, .mul, .div, .pow, .batchNorm, .globalAveragePool, .maxPool, .averagePool, .resize, .concat, .split, .slice,
             .transpose, .expand, .reshape, .flatten, .gather, .softmax, .reduceMean, .layerNorm, .pad:

@@ -53,7 +53,7 @@ public final class Executor {
             }
         }
         self.pointers = pointers
-        let packed = gemm.packed
+        let packed = gemm.packed(threads: self.threads)
         kernels = graph.nodes.map { Executor.makeKernel(NodeReader(node: $0, graph: graph, pointers: pointers), scratch: scratch, gemm: packed) }
     }
 

@@ -16,6 +16,10 @@ enum {
 /// Rows of C one micro-kernel call computes, and so rows of one packed A panel.
 enum { CKernels_panelRows = 6 };
 
+/// Floats of workspace one `CKernels_gemm` call needs (each concurrent call its own): packed
+/// blocks of B, 128 KiB, so they stay in L2.
+enum { CKernels_workspaceFloats = 32768 };
+
 /// The fastest instruction set this CPU supports (checked with cpuid, no ifunc).
 int CKernels_bestISA(void);
 
@@ -49,6 +53,6 @@ void CKernels_packA(int m, int k, const float *a, ptrdiff_t lda, float *packed);
 /// of C is one sum over k in increasing order, however the caller splits m and n.
 void CKernels_gemm(
     int isa, int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, float *c, ptrdiff_t ldc,
-    const CKernels_Epilogue *epilogue);
+    const CKernels_Epilogue *epilogue, float *workspace);
 
 #endif

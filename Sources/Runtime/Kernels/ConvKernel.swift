@@ -18,8 +18,8 @@ struct ConvKernel: Kernel {
     init(_ r: NodeReader, _ p: ConvGeometry, scratch: UnsafeMutablePointer<Float>, gemm: PackedGemm?) {
         self.p = p
         (x, weights, y, cols, bias) = (r.input(0), r.input(1), r.output(), scratch, r.optionalInput(2))
-        self.gemm = gemm
-        if gemm != nil {
+        self.gemm = gemm?.takes(k: p.kernelVolume) == true ? gemm : nil
+        if self.gemm != nil {
             var packed: [Float] = []
             for g in 0..<p.group {
                 let wg = weights + g * p.outPerGroup * p.kernelVolume

@@ -12,7 +12,7 @@ struct DenseKernel: Kernel {
     let activation: Activation
     let gemm: PackedGemm?
 
-    /// Whether the packed kernels take a dense layer of `rows` rows: a single row is a
+    /// Whether the packed kernels may take a dense layer of `rows` rows: a single row is a
     /// matrix-vector product, where six-row panels would waste five sixths of the work.
     static func packsInput(rows: Int) -> Bool { rows >= PackedGemm.panelRows }
 
@@ -22,7 +22,7 @@ struct DenseKernel: Kernel {
         rows = xs.dropLast().reduce(1, *)
         (x, weights, y, bias, activation) = (r.input(0), r.input(1), r.output(), r.optionalInput(2), r.activation)
         self.scratch = scratch
-        self.gemm = DenseKernel.packsInput(rows: rows) ? gemm : nil
+        self.gemm = DenseKernel.packsInput(rows: rows) && gemm?.takes(k: k) == true ? gemm : nil
     }
 
     func run(_ parallel: Parallel) {
