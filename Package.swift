@@ -28,7 +28,10 @@ let package = Package(
         // Agent side: ships to boards, so no GRDB, Store, Controller or Reports here.
         .target(name: "BenchCore", swiftSettings: strict, linkerSettings: [.linkedLibrary("m")]),
         .target(name: "ModelPlan", dependencies: ["BenchCore"], swiftSettings: strict),
-        .target(name: "Runtime", dependencies: ["ModelPlan", "COpenBLAS"], swiftSettings: strict),
+        // Hand-written micro-kernels (AVX2+FMA chosen at run time, portable fallback); C only, no flags.
+        .target(name: "CKernels"),
+        .target(name: "Runtime", dependencies: ["ModelPlan", "COpenBLAS", "CKernels"], swiftSettings: strict),
+        // Linux calls Swift's Glibc module does not export (CPU affinity).
         .target(name: "CPlatform"),
         .target(name: "Probes", dependencies: ["BenchCore", "CLibPFM", "CPlatform"], swiftSettings: strict),
         .target(name: "Agent", dependencies: ["Runtime", "Probes"], swiftSettings: strict),

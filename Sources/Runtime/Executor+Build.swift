@@ -2,14 +2,14 @@ import ModelPlan
 
 extension Executor {
     /// The kernel for one node. Every op is listed: adding an op to `OpCode` fails to compile here.
-    static func makeKernel(_ r: NodeReader, scratch: UnsafeMutablePointer<Float>) -> any Kernel {
+    static func makeKernel(_ r: NodeReader, scratch: UnsafeMutablePointer<Float>, gemm: PackedGemm?) -> any Kernel {
         switch r.node.op {
         case .conv:
             let p = ConvGeometry(r)
             if p.isDepthwise { return DepthwiseConvKernel(r, p) }
-            return ConvKernel(r, p, scratch: scratch)
+            return ConvKernel(r, p, scratch: scratch, gemm: gemm)
         case .convTranspose: return ConvTransposeKernel(r, scratch: scratch)
-        case .dense: return DenseKernel(r)
+        case .dense: return DenseKernel(r, scratch: scratch, gemm: gemm)
         case .matMul: return MatMulKernel(r)
         case .relu: return UnaryKernel(r, .activation(.relu))
         case .clip: return UnaryKernel(r, .activation(Activation(kind: .clip, min: r.float("min", -.infinity), max: r.float("max", .infinity))))
@@ -45,7 +45,8 @@ extension Executor {
         }
     }
 
-    /// Floats of scratch a node needs (im2col columns, col2im columns); zero for most ops.
+    /// Floats of scratch a node needs (im2col columns, col2im columns, a dense layer's packed
+    /// input); zero for most ops.
     static func scratchFloats(_ node: Node, _ g: Graph) -> Int {
         let r = NodeReader(node: node, graph: g, pointers: [])
         switch node.op {
@@ -55,7 +56,10 @@ extension Executor {
         case .convTranspose:
             let x = r.inputShape(0), w = r.inputShape(1)
             return w[1] * w[2] * w[3] * x[2] * x[3]
-        case .dense, .matMul, .relu, .clip, .leakyRelu, .hardSigmoid, .hardSwish, .sigmoid, .tanh, .gelu, .erf, .sqrt, .add,
+        case .dense:
+            let x = r.inputShape(0), rows = x.dropLast().reduce(1, *), k = x[x.count - 1]
+            return DenseKernel.packsInput(rows: rows) ? PackedGemm.packedCount(m: rows, k: k) : 0
+        case .matMul, .relu, .clip, .leakyRelu, .hardSigmoid, .hardSwish, .sigmoid, .tanh, .gelu, .erf, .sqrt, .add,
             .sub, .mul, .div, .pow, .batchNorm, .globalAveragePool, .maxPool, .averagePool, .resize, .concat, .split, .slice,
             .transpose, .expand, .reshape, .flatten, .gather, .softmax, .reduceMean, .layerNorm, .pad:
             return 0

@@ -21,7 +21,8 @@ public final class Executor {
 
     /// `graph` must have passed `GraphValidator` (decoding a plan does that): kernels trust
     /// every shape and attribute. `threads` is the runtime's: it splits GEMMs and loops itself.
-    public init(graph: Graph, threads: Int = 1) {
+    /// `gemm` picks the convolutions' and dense layers' kernels (tests force each build).
+    public init(graph: Graph, threads: Int = 1, gemm: GemmBackend = .automatic) {
         self.graph = graph
         self.threads = max(1, threads)
         // OpenBLAS stays single-threaded: the runtime splits GEMMs itself (see `Parallel.sgemm`).
@@ -52,7 +53,8 @@ public final class Executor {
             }
         }
         self.pointers = pointers
-        kernels = graph.nodes.map { Executor.makeKernel(NodeReader(node: $0, graph: graph, pointers: pointers), scratch: scratch) }
+        let packed = gemm.packed(threads: self.threads)
+        kernels = graph.nodes.map { Executor.makeKernel(NodeReader(node: $0, graph: graph, pointers: pointers), scratch: scratch, gemm: packed) }
     }
 
     deinit {

@@ -16,8 +16,15 @@ struct Parallel {
     /// work, `body` runs inline on the whole range.
     @inline(__always)
     func forEach(_ count: Int, cost: Int, _ body: (Range<Int>) -> Void) {
+        forEachChunk(count, cost: cost) { _, range in body(range) }
+    }
+
+    /// `forEach` that also passes the chunk's index, below `threads`: no two chunks running at
+    /// once share an index, so a chunk may use per-thread workspace by it.
+    @inline(__always)
+    func forEachChunk(_ count: Int, cost: Int, _ body: (Int, Range<Int>) -> Void) {
         guard threads > 1, count > 1, count.multipliedReportingOverflow(by: max(cost, 1)).partialValue >= Parallel.minimumWork else {
-            body(0..<count)
+            body(0, 0..<count)
             return
         }
         let chunks = min(threads, count)
@@ -25,7 +32,7 @@ struct Parallel {
             // Chunks write disjoint ranges of their outputs, so sharing `body` across threads is safe.
             let shared = UncheckedSendable(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                shared.value((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+                shared.value(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
             }
         }
     }

@@ -4,7 +4,7 @@ import COpenBLAS
 /// results and latency tables store it so numbers from different kernels never mix.
 public enum RuntimeInfo {
     public static let name = "builtin"
-    public static let version = "builtin-3"
+    public static let version = "builtin-4"
 
     /// OpenBLAS's kernel name ("Haswell", "ARMV8"): some machines pin it with OPENBLAS_CORETYPE.
     public static var blasCoreName: String {

@@ -56,7 +56,7 @@ import Testing
         try check(Self.cases[19], activation: act)
     }
 
-    private func check(_ t: Case, activation: FusedCase) throws {
+    func check(_ t: Case, activation: FusedCase, gemm: GemmBackend = .automatic, threads: Int = 1) throws {
         var a = Attributes(activation.activation.attributes)
         a["strides"] = ints([t.stride.0, t.stride.1])
         a["pads"] = ints(t.pads)
@@ -65,7 +65,8 @@ import Testing
         let cg = t.c / t.group
         let wv = random(t.m * cg * t.kh * t.kw, seed: 7), bv = random(t.m, seed: 8)
         let (inputs, got, ys) = try runSingle(
-            .conv, inputs: [[t.n, t.c, t.h, t.w]], a, constants: [([t.m, cg, t.kh, t.kw], wv), ([t.m], bv)], seed: 3)
+            .conv, inputs: [[t.n, t.c, t.h, t.w]], a, constants: [([t.m, cg, t.kh, t.kw], wv), ([t.m], bv)], seed: 3, threads: threads,
+            gemm: gemm)
         let x = inputs[0], mg = t.m / t.group
         var want = [Float](repeating: 0, count: got.count)
         for n in 0..<t.n {
@@ -89,7 +90,7 @@ import Testing
                 }
             }
         }
-        expectClose(got, want, "\(t.testDescription) \(activation)")
+        expectClose(got, want, "\(t.testDescription) \(activation) \(gemm) threads \(threads)")
     }
 
     struct TransposeCase: CustomTestStringConvertible, Sendable {

@@ -4,9 +4,9 @@ import Testing
 
 /// Runs `graph` (after a round trip through the plan codec, which validates it) on `inputs`
 /// and returns every output.
-func run(_ graph: Graph, _ inputs: [[Float]], threads: Int = 1) throws -> [[Float]] {
+func run(_ graph: Graph, _ inputs: [[Float]], threads: Int = 1, gemm: GemmBackend = .automatic) throws -> [[Float]] {
     let g = try PlanCodec.decode(try PlanCodec.encode(graph))
-    let exec = Executor(graph: g, threads: threads)
+    let exec = Executor(graph: g, threads: threads, gemm: gemm)
     for (i, values) in inputs.enumerated() { try exec.setInput(i, values) }
     exec.execute()
     return g.outputs.indices.map { exec.output($0) }
@@ -16,7 +16,7 @@ func run(_ graph: Graph, _ inputs: [[Float]], threads: Int = 1) throws -> [[Floa
 /// Returns the inputs and the first output.
 func runSingle(
     _ op: OpCode, inputs shapes: [[Int]], _ attributes: Attributes = Attributes(), constants: [(shape: [Int], values: [Float])] = [],
-    seed: UInt64 = 1, bound: Float = 1, values given: [[Float]]? = nil, threads: Int = 1
+    seed: UInt64 = 1, bound: Float = 1, values given: [[Float]]? = nil, threads: Int = 1, gemm: GemmBackend = .automatic
 ) throws -> (inputs: [[Float]], output: [Float], shape: [Int]) {
     var b = GraphBuilder(name: op.name)
     var operands: [Int] = []
@@ -25,7 +25,7 @@ func runSingle(
     let y = try b.node(op, operands, attributes)
     b.output(y)
     let values = given ?? shapes.enumerated().map { random($0.element.reduce(1, *), seed: seed &+ UInt64($0.offset), bound: bound) }
-    return (values, try run(b.graph, values, threads: threads)[0], b.shape(of: y))
+    return (values, try run(b.graph, values, threads: threads, gemm: gemm)[0], b.shape(of: y))
 }
 
 func random(_ count: Int, seed: UInt64, bound: Float = 1) -> [Float] {

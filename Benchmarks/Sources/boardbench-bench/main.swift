@@ -13,6 +13,7 @@ import Runtime
 let usage = """
     usage: boardbench-bench run PLAN [--threads N] [--warmup N] [--iterations N] [--profile-iterations N]
            boardbench-bench calibrate [--threads N]
+           boardbench-bench kernels [--threads N] [--iterations N]
     """
 
 func fail(_ message: String) -> Never {
@@ -157,10 +158,88 @@ func run(_ path: String, _ o: Options) -> [String: Any] {
     ]
 }
 
+/// One convolution or dense layer of the benchmark networks, run as a one-node graph.
+struct KernelShape {
+    var name: String
+    var input: [Int]
+    var out: Int, kernel = 1, stride = 1
+    var dense = false
+}
+
+let kernelShapes: [KernelShape] = [
+    KernelShape(name: "mnv2 1x1 32>16 @112", input: [1, 32, 112, 112], out: 16),
+    KernelShape(name: "mnv2 1x1 16>96 @112", input: [1, 16, 112, 112], out: 96),
+    KernelShape(name: "mnv2 1x1 24>144 @56", input: [1, 24, 56, 56], out: 144),
+    KernelShape(name: "mnv2 1x1 144>24 @56", input: [1, 144, 56, 56], out: 24),
+    KernelShape(name: "mnv2 1x1 32>192 @28", input: [1, 32, 28, 28], out: 192),
+    KernelShape(name: "mnv2 1x1 192>32 @28", input: [1, 192, 28, 28], out: 32),
+    KernelShape(name: "mnv2 1x1 64>384 @14", input: [1, 64, 14, 14], out: 384),
+    KernelShape(name: "mnv2 1x1 384>64 @14", input: [1, 384, 14, 14], out: 64),
+    KernelShape(name: "mnv2 1x1 576>96 @14", input: [1, 576, 14, 14], out: 96),
+    KernelShape(name: "mnv2 1x1 960>160 @7", input: [1, 960, 7, 7], out: 160),
+    KernelShape(name: "mnv2 1x1 320>1280 @7", input: [1, 320, 7, 7], out: 1280),
+    KernelShape(name: "r18 7x7/2 3>64 @224", input: [1, 3, 224, 224], out: 64, kernel: 7, stride: 2),
+    KernelShape(name: "r18 3x3 64>64 @56", input: [1, 64, 56, 56], out: 64, kernel: 3),
+    KernelShape(name: "r18 3x3/2 64>128 @56", input: [1, 64, 56, 56], out: 128, kernel: 3, stride: 2),
+    KernelShape(name: "r18 3x3 128>128 @28", input: [1, 128, 28, 28], out: 128, kernel: 3),
+    KernelShape(name: "r18 3x3 256>256 @14", input: [1, 256, 14, 14], out: 256, kernel: 3),
+    KernelShape(name: "r18 3x3 512>512 @7", input: [1, 512, 7, 7], out: 512, kernel: 3),
+    KernelShape(name: "vit dense 197x192>576", input: [197, 192], out: 576, dense: true),
+    KernelShape(name: "vit dense 197x192>768", input: [197, 192], out: 768, dense: true),
+    KernelShape(name: "vit dense 197x768>192", input: [197, 768], out: 192, dense: true),
+]
+
+/// Each shape on OpenBLAS (with its epilogue pass), on what `.automatic` picks, and on the packed
+/// kernels forced for every shape (`.avx2`), alternating in one process, plus a bare
+/// `cblas_sgemm` of the same product; the minimum over `iterations`
+/// rounds of each, since this machine is shared and only the minimum is repeatable.
+func kernels(_ o: Options) -> [String: Any] {
+    var rows: [[String: Any]] = []
+    for shape in kernelShapes {
+        var b = GraphBuilder(name: shape.name)
+        guard let x = try? b.input("x", shape: shape.input),
+            let y = try? shape.dense
+                ? b.dense(x, outFeatures: shape.out, activation: .relu)
+                : b.conv(x, outChannels: shape.out, kernel: shape.kernel, stride: shape.stride, activation: .relu6)
+        else { fail("cannot build \(shape.name)") }
+        b.output(y)
+        let outShape = b.shape(of: y)
+        let m = shape.dense ? shape.input[0] : shape.out
+        let n = shape.dense ? shape.out : outShape[2] * outShape[3]
+        let k = shape.dense ? shape.input[1] : shape.input[1] * shape.kernel * shape.kernel
+        let flops = 2 * Double(m * n * k)
+        let backends: [GemmBackend] = [.openBLAS, .automatic, .avx2]
+        let executors = backends.map { Executor(graph: b.graph, threads: o.threads, gemm: $0) }
+        for e in executors { e.fillInputsDeterministically() }
+        let a = [Float](repeating: 0.5, count: m * k), bb = [Float](repeating: 0.25, count: k * n)
+        var c = [Float](repeating: 0, count: m * n)
+        var best = [Int64](repeating: .max, count: 4)
+        for _ in 0..<o.iterations {
+            for (i, e) in executors.enumerated() {
+                let t0 = Clock.monotonicNanoseconds()
+                e.execute()
+                best[i] = min(best[i], Clock.monotonicNanoseconds() - t0)
+            }
+            let t0 = Clock.monotonicNanoseconds()
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), bb, Int32(n), 0, &c, Int32(n))
+            best[3] = min(best[3], Clock.monotonicNanoseconds() - t0)
+        }
+        rows.append([
+            "name": shape.name, "m": m, "n": n, "k": k, "openBLASMicroseconds": Double(best[0]) / 1000,
+            "automaticMicroseconds": Double(best[1]) / 1000, "packedMicroseconds": Double(best[2]) / 1000,
+            "openBLASGflops": flops / Double(best[0]), "automaticGflops": flops / Double(best[1]), "packedGflops": flops / Double(best[2]),
+            "sgemmGflops": flops / Double(best[3]),
+        ])
+    }
+    return ["threads": o.threads, "iterations": o.iterations, "runtimeVersion": RuntimeInfo.version, "avx2": GemmBackend.isAVX2Available, "shapes": rows]
+}
+
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 switch options.words.first {
 case "calibrate":
     emit(calibrate(options))
+case "kernels":
+    emit(kernels(options))
 case "run":
     guard options.words.count == 2 else { fail(usage) }
     emit(run(options.words[1], options))

@@ -1,21 +1,40 @@
+import CKernels
 import COpenBLAS
 import ModelPlan
 
 /// Convolution through GEMM, per image and group: a pointwise (1x1, stride 1, no padding)
 /// convolution multiplies the weights by the input directly; any other lowers the input to
-/// columns (im2col) first. The epilogue adds the bias and applies the fused activation.
+/// columns (im2col) first. With the packed kernels the weights are packed into panels at load
+/// and bias and activation are applied as each tile is stored; with OpenBLAS an epilogue pass
+/// adds the bias and applies the activation.
 struct ConvKernel: Kernel {
     let p: ConvGeometry
     let x, weights, y, cols: UnsafeMutablePointer<Float>
     let bias: UnsafeMutablePointer<Float>?
+    let gemm: PackedGemm?
+    /// Every group's weights packed for `gemm`, one after another.
+    let packedWeights: Table<Float>?
 
-    init(_ r: NodeReader, _ p: ConvGeometry, scratch: UnsafeMutablePointer<Float>) {
+    init(_ r: NodeReader, _ p: ConvGeometry, scratch: UnsafeMutablePointer<Float>, gemm: PackedGemm?) {
         self.p = p
         (x, weights, y, cols, bias) = (r.input(0), r.input(1), r.output(), scratch, r.optionalInput(2))
+        self.gemm = gemm?.takes(k: p.kernelVolume) == true ? gemm : nil
+        if self.gemm != nil {
+            var packed: [Float] = []
+            for g in 0..<p.group {
+                let wg = weights + g * p.outPerGroup * p.kernelVolume
+                let table = PackedGemm.pack(m: p.outPerGroup, k: p.kernelVolume, wg, lda: p.kernelVolume)
+                packed += UnsafeBufferPointer(start: table.base, count: table.count)
+            }
+            packedWeights = Table(packed)
+        } else {
+            packedWeights = nil
+        }
     }
 
     func run(_ parallel: Parallel) {
         let spatial = p.outH * p.outW
+        let packedCount = PackedGemm.packedCount(m: p.outPerGroup, k: p.kernelVolume)
         for b in 0..<p.n {
             for g in 0..<p.group {
                 let xg = x + (b * p.c + g * p.channelsPerGroup) * p.h * p.w
@@ -26,10 +45,17 @@ struct ConvKernel: Kernel {
                     im2col(xg, parallel)
                     source = cols
                 }
-                parallel.sgemm(
-                    m: p.outPerGroup, n: spatial, k: p.kernelVolume, a: wg, lda: p.kernelVolume, b: source, ldb: spatial, c: yg, ldc: spatial)
+                if let gemm, let packedWeights {
+                    gemm.run(
+                        parallel, m: p.outPerGroup, n: spatial, k: p.kernelVolume, a: packedWeights.base + g * packedCount, b: source, ldb: spatial,
+                        c: yg, ldc: spatial, epilogue: CKernels_Epilogue(bias: bias.map { $0 + g * p.outPerGroup }, p.activation))
+                } else {
+                    parallel.sgemm(
+                        m: p.outPerGroup, n: spatial, k: p.kernelVolume, a: wg, lda: p.kernelVolume, b: source, ldb: spatial, c: yg, ldc: spatial)
+                }
             }
         }
+        guard gemm == nil else { return }
         let planes = p.n * p.m
         let (y, bias, m, activation) = (self.y, self.bias, p.m, p.activation)
         parallel.forEach(planes, cost: spatial) { range in

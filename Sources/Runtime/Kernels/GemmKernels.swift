@@ -1,21 +1,38 @@
+import CKernels
 import COpenBLAS
 import ModelPlan
 
-/// Y[..., M] = X[..., K] · Wᵀ + B: one GEMM over all leading rows, then bias and activation per row.
+/// Y[..., M] = X[..., K] · Wᵀ + B: one GEMM over all leading rows. With the packed kernels X is
+/// packed into scratch and W read in place as a transposed B, bias and activation applied at
+/// the store; with OpenBLAS bias and activation follow per row.
 struct DenseKernel: Kernel {
     let rows, k, m: Int
-    let x, weights, y: UnsafeMutablePointer<Float>
+    let x, weights, y, scratch: UnsafeMutablePointer<Float>
     let bias: UnsafeMutablePointer<Float>?
     let activation: Activation
+    let gemm: PackedGemm?
 
-    init(_ r: NodeReader) {
+    /// Whether the packed kernels may take a dense layer of `rows` rows: a single row is a
+    /// matrix-vector product, where six-row panels would waste five sixths of the work.
+    static func packsInput(rows: Int) -> Bool { rows >= PackedGemm.panelRows }
+
+    init(_ r: NodeReader, scratch: UnsafeMutablePointer<Float>, gemm: PackedGemm?) {
         let xs = r.inputShape(0)
         (k, m) = (xs[xs.count - 1], r.inputShape(1)[0])
         rows = xs.dropLast().reduce(1, *)
         (x, weights, y, bias, activation) = (r.input(0), r.input(1), r.output(), r.optionalInput(2), r.activation)
+        self.scratch = scratch
+        self.gemm = DenseKernel.packsInput(rows: rows) && gemm?.takes(k: k) == true ? gemm : nil
     }
 
     func run(_ parallel: Parallel) {
+        if let gemm {
+            CKernels_packA(Int32(rows), Int32(k), x, k, scratch)
+            gemm.run(
+                parallel, m: rows, n: m, k: k, a: scratch, b: weights, ldb: k, transposedB: true, c: y, ldc: m,
+                epilogue: CKernels_Epilogue(bias: bias, perColumn: true, activation))
+            return
+        }
         parallel.sgemm(transB: true, m: rows, n: m, k: k, a: x, lda: k, b: weights, ldb: k, c: y, ldc: m)
         guard bias != nil || activation.kind != .none else { return }
         let (y, m, bias, activation) = (self.y, self.m, self.bias, self.activation)

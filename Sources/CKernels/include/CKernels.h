@@ -1,0 +1,58 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+#include <stddef.h>
+
+// Hand-written GEMM micro-kernels for the runtime's convolutions and dense layers, each built
+// twice: for AVX2+FMA (x86-64, chosen at run time) and portably (GCC vector extensions, which
+// lower to NEON on aarch64 and SSE on older x86). Nothing here allocates or keeps state.
+
+/// Instruction sets a kernel can run with. `CKernels_isaAVX2` is valid only where
+/// `CKernels_bestISA()` returns it.
+enum {
+    CKernels_isaPortable = 0,
+    CKernels_isaAVX2 = 1,
+};
+
+/// Rows of C one micro-kernel call computes, and so rows of one packed A panel.
+enum { CKernels_panelRows = 6 };
+
+/// Floats of workspace one `CKernels_gemm` call needs (each concurrent call its own): packed
+/// blocks of B, 128 KiB, so they stay in L2.
+enum { CKernels_workspaceFloats = 32768 };
+
+/// The fastest instruction set this CPU supports (checked with cpuid, no ifunc).
+int CKernels_bestISA(void);
+
+/// A fused activation; `kind` takes ModelPlan's `FusedActivation` raw values
+/// (0 none, 1 relu, 2 clip, 3 leakyRelu, 4 hardSwish, 5 hardSigmoid, 6 sigmoid).
+typedef struct {
+    int kind;
+    float min, max, alpha, beta;
+} CKernels_Activation;
+
+/// Applied to every element of C as it is stored: c = activation(sum + bias + residual).
+typedef struct {
+    /// One value per row of C (convolutions) or per column (dense layers); may be NULL.
+    const float *bias;
+    int biasPerColumn;
+    /// Added before the activation, with row stride `residualStride`; may be NULL.
+    const float *residual;
+    ptrdiff_t residualStride;
+    CKernels_Activation activation;
+} CKernels_Epilogue;
+
+/// Floats `CKernels_packA` writes for an m×k matrix: whole panels of `CKernels_panelRows` rows.
+size_t CKernels_packedACount(int m, int k);
+
+/// Packs row-major A (row stride `lda`) into panels: panel p holds, for each k in order, the
+/// values of rows 6p..6p+5 (rows past m are zero).
+void CKernels_packA(int m, int k, const float *a, ptrdiff_t lda, float *packed);
+
+/// C[m×n] (row stride ldc) = epilogue(A · B) with A packed by `CKernels_packA` and B row-major
+/// k×n (row stride ldb), or, with `transposedB`, B stored as n×k (row stride ldb). Every element
+/// of C is one sum over k in increasing order, however the caller splits m and n.
+void CKernels_gemm(
+    int isa, int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, float *c, ptrdiff_t ldc,
+    const CKernels_Epilogue *epilogue, float *workspace);
+
+#endif
