@@ -22,9 +22,12 @@ import Testing
         #expect(session.unavailableEvents.isEmpty || !Self.privileged, "\(session.unavailableEvents)")
         try session.start()
         let size = 16 << 20
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
-        memset(buffer, 1, size)  // fresh pages: page faults
-        buffer.deallocate()
+        // Fresh pages straight from mmap: malloc may hand back memory already faulted in
+        // (glibc raises its mmap threshold after a large free), which would count no faults.
+        let buffer = try #require(mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        #expect(buffer != MAP_FAILED)
+        memset(buffer, 1, size)  // first touch of every page: page faults
+        munmap(buffer, size)
         for _ in 0..<20 { usleep(200) }  // sleeping: context switches
         let results = try session.stop()
         #expect(results.readings.map(\.event) == Self.software)
