@@ -140,24 +140,15 @@ public struct SettingsOverride: Codable, Sendable, Equatable, Hashable {
     }
 }
 
-/// CPU pinning as written in settings: "all", "big", or a list of cores and ranges ("0-3,6").
+/// CPU pinning as written in settings: "all", "big", or a CPU list ("0-3,6", `CPUList`).
 public enum CoreSpec {
-    /// The explicit cores a list names, ascending; nil for "all" and "big" (resolved from facts).
-    public static func list(_ spec: String) -> [Int]? {
-        guard spec != "all", spec != "big" else { return nil }
-        var cores = Set<Int>()
-        for part in spec.split(separator: ",", omittingEmptySubsequences: false) {
-            let ends = part.split(separator: "-", omittingEmptySubsequences: false)
-            guard (1...2).contains(ends.count), let lo = Int(ends[0]), let hi = Int(ends[ends.count - 1]), lo >= 0, lo <= hi, hi < 4096
-            else { return nil }
-            cores.formUnion(lo...hi)
-        }
-        return cores.sorted()
-    }
+    /// Highest core index a list may name.
+    public static let maxCore = 4095
 
     /// Why a spec cannot be used, or nil.
     public static func problem(_ spec: String) -> String? {
-        if spec == "all" || spec == "big" || list(spec) != nil { return nil }
+        if spec == "all" || spec == "big" { return nil }
+        if let cores = try? CPUList.parse(spec), let top = cores.last, top <= maxCore { return nil }
         return "\(spec.debugDescription) is not \"all\", \"big\" or a core list such as \"0-3,6\""
     }
 }

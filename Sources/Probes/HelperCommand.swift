@@ -45,12 +45,12 @@ public enum HelperCommand {
 
         var out: [UInt8] = []
         var err: [UInt8] = []
-        let deadline = monotonicSeconds() + timeoutSeconds
+        let deadline = MonotonicClock.seconds() + timeoutSeconds
         var open = [outPipe[0], errPipe[0]]
         var timedOut = false
         var chunk = [UInt8](repeating: 0, count: 4096)
         while !open.isEmpty {
-            let remaining = deadline - monotonicSeconds()
+            let remaining = deadline - MonotonicClock.seconds()
             if remaining <= 0 {
                 timedOut = true
                 break
@@ -89,11 +89,5 @@ public enum HelperCommand {
         guard pipe(&fds) == 0 else { return false }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         return true
-    }
-
-    private static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

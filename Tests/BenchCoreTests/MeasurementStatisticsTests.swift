@@ -62,10 +62,10 @@ import Testing
         #expect(MeasurementSettings(counters: ["perf::CYCLES", ""]).problem() == "counters[1] is empty")
     }
 
-    @Test func coreListsParse() {
-        #expect(CoreSpec.list("0-3,6") == [0, 1, 2, 3, 6])
-        #expect(CoreSpec.list("5,1,1") == [1, 5])
-        #expect(CoreSpec.list("all") == nil && CoreSpec.list("big") == nil)
+    @Test func coreListsParse() throws {
+        #expect(try CPUList.parse("0-3,6") == [0, 1, 2, 3, 6])
+        #expect(try CPUList.parse("5,1,1") == [1, 5])
+        #expect(CoreSpec.problem("all") == nil && CoreSpec.problem("big") == nil && CoreSpec.problem("0-3,6") == nil)
         for bad in ["", "a", "1-", "-1", "3-2", "1,,2", "99999"] { #expect(CoreSpec.problem(bad) != nil, "\(bad)") }
     }
 }

@@ -71,11 +71,11 @@ public final class CounterSession {
         // Threads created while we open counters are caught by listing again until nothing new
         // appears; after that, new threads are children of counted ones and inherit.
         for _ in 0..<16 {
-            let fresh = Self.threadIDs().filter { !countedThreads.contains($0) }
+            let fresh = CPUAffinity.threadIDs().filter { !countedThreads.contains($0) }
             if fresh.isEmpty { break }
             for tid in fresh { open(on: tid) }
         }
-        startNanoseconds = Self.monotonicNanoseconds()
+        startNanoseconds = MonotonicClock.nanoseconds()
         for entry in opened { entry.group.enable() }
     }
 
@@ -83,7 +83,7 @@ public final class CounterSession {
         guard let startNanoseconds else { throw CounterError.notStarted }
         guard !stopped else { throw CounterError.alreadyStarted }
         for entry in opened { entry.group.disable() }
-        let window = Self.monotonicNanoseconds() - startNanoseconds
+        let window = MonotonicClock.nanoseconds() - startNanoseconds
         stopped = true
         var samples: [String: [CounterSample]] = [:]
         var readFailures: [String: Int] = [:]
@@ -153,14 +153,4 @@ public final class CounterSession {
         openFailures[event] = "could not be opened on thread \(tid): \(why)"
     }
 
-    /// Thread ids of this process, from the real /proc (not a fixture root).
-    static func threadIDs() -> [pid_t] {
-        SysfsRoot().list("/proc/self/task").compactMap { pid_t($0) }
-    }
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
 }

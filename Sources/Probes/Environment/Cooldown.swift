@@ -15,18 +15,7 @@ public struct CooldownClock: Sendable {
         self.sleep = sleep
     }
 
-    public static let system = CooldownClock(
-        now: {
-            var ts = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &ts)
-            return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-        },
-        sleep: { seconds in
-            guard seconds > 0 else { return }
-            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-            var remaining = timespec()
-            while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
-        })
+    public static let system = CooldownClock(now: { MonotonicClock.seconds() }, sleep: { MonotonicClock.sleep(seconds: $0) })
 }
 
 public enum Cooldown {

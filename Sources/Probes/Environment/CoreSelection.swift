@@ -1,3 +1,5 @@
+import BenchCore
+
 /// Cores a benchmark runs on, resolved from a spec and from the board's own facts.
 public struct ResolvedCores: Sendable, Equatable {
     public var cpus: [Int]

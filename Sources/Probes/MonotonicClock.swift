@@ -11,6 +11,8 @@ public enum MonotonicClock {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
+    public static func seconds() -> Double { Double(nanoseconds()) / 1e9 }
+
     /// Sleeps for `seconds` (restarting after signals) on the monotonic clock.
     public static func sleep(seconds: Double) {
         guard seconds > 0 else { return }

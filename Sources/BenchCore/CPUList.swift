@@ -1,4 +1,5 @@
-/// The kernel's CPU list format, `0-3,6` (sysfs `online`, taskset -c), as sorted unique indices.
+/// The kernel's CPU list format, `0-3,6` (sysfs `online`, taskset -c, a profile's `cores`), as
+/// sorted unique indices. An empty item ("1,,2") is an error, not skipped.
 public enum CPUList {
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public var description: String
@@ -6,7 +7,7 @@ public enum CPUList {
 
     public static func parse(_ text: String) throws(ParseError) -> [Int] {
         var cpus = Set<Int>()
-        for part in text.split(separator: ",") {
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.filter { !$0.isWhitespace }) }
             switch bounds.count {
             case 1:
