@@ -127,10 +127,13 @@ public struct RunCoordinator {
                 guard let model = modelOf[r.benchmark] else {
                     throw ControllerError.agentProtocol(device: config.name, reason: "result for unknown benchmark \(r.benchmark)")
                 }
+                // Statistics once per result: the median's bootstrap interval is not free.
+                let statistics = r.statistics
                 try store.recordResult(
-                    Self.record(r, runId: runId, device: config.name, model: model), samples: r.samplesNanoseconds, offsets: r.sampleOffsetsNanoseconds)
+                    Self.record(r, statistics: statistics, runId: runId, device: config.name, model: model), samples: r.samplesNanoseconds,
+                    offsets: r.sampleOffsetsNanoseconds)
                 collected.append(r)
-                log(Self.describe(r, device: config.name))
+                log(Self.describe(r, statistics: statistics, device: config.name))
             }
         } catch let e as ControllerError {
             outcome.results = collected
@@ -145,24 +148,25 @@ public struct RunCoordinator {
         outcome.results = collected
     }
 
-    static func record(_ r: BenchmarkOutcome, runId: Int64, device: String, model: String) -> ResultRecord {
+    static func record(_ r: BenchmarkOutcome, statistics: Statistics?, runId: Int64, device: String, model: String) -> ResultRecord {
         ResultRecord(
             runId: runId, device: device, benchmark: r.benchmark, model: model, planHash: r.planHash, status: r.status.rawValue,
             error: r.error, runtime: "builtin", runtimeVersion: r.runtimeVersion, settingsJSON: json(r.settings),
             startedAtUnixNanoseconds: r.startedAtUnixNanoseconds, loadNanoseconds: r.loadNanoseconds,
             coldStartNanoseconds: r.coldStartNanoseconds, peakResidentKiB: r.peakResidentKiB, arenaBytes: r.arenaBytes,
-            weightBytes: r.weightBytes, repeatsPerSample: r.repeatsPerSample, verdict: r.verdict?.summary,
+            weightBytes: r.weightBytes, repeatsPerSample: r.repeatsPerSample,
+            verdict: statistics.map { StabilityVerdict.assess($0, conditions: r.conditions).summary },
             energyPerInferenceJoules: r.energy?.joulesPerInference,
             detailJSON: json(r.withoutSamples))
     }
 
-    static func describe(_ r: BenchmarkOutcome, device: String) -> String {
-        guard let s = r.statistics, let verdict = r.verdict else {
+    static func describe(_ r: BenchmarkOutcome, statistics: Statistics?, device: String) -> String {
+        guard let s = statistics else {
             return "\(device) \(r.benchmark): failed: \(r.error ?? "no samples")"
         }
         let repeats = r.repeatsPerSample > 1 ? " of \(r.repeatsPerSample) executions each" : ""
         return "\(device) \(r.benchmark): median \(Format.duration(s.median)) [\(Format.duration(s.medianLow95))–\(Format.duration(s.medianHigh95))], "
-            + "p90 \(Format.duration(s.p90)) over \(s.count) samples\(repeats); \(verdict.summary)"
+            + "p90 \(Format.duration(s.p90)) over \(s.count) samples\(repeats); \(StabilityVerdict.assess(s, conditions: r.conditions).summary)"
     }
 
     private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T {

@@ -58,10 +58,11 @@ public enum Views {
             startedAt = Views.iso(rec.startedAtUnixNanoseconds)
             (loadNanoseconds, coldStartNanoseconds, arenaBytes, weightBytes) = (rec.loadNanoseconds, rec.coldStartNanoseconds, rec.arenaBytes, rec.weightBytes)
             peakResidentKiB = rec.peakResidentKiB
-            statistics = r.statistics.map(StatisticsView.init)
+            let stats = r.statistics
+            statistics = stats.map(StatisticsView.init)
             repeatsPerSample = rec.repeatsPerSample
             if let o = r.outcome {
-                verdict = o.verdict
+                verdict = stats.map { StabilityVerdict.assess($0, conditions: o.conditions) }
                 (warmupRuns, warmupNanoseconds, measuredNanoseconds) = (o.warmupRuns, o.warmupNanoseconds, o.measuredNanoseconds)
                 (loadResidentKiB, loadPeakResidentKiB, pinnedCores, conditions) = (o.loadResidentKiB, o.loadPeakResidentKiB, o.pinnedCores, o.conditions)
                 (pinningBasis, processCPUNanoseconds, energy, counters, countersPerExecution) =
@@ -69,7 +70,7 @@ public enum Views {
                 (environmentBefore, environmentAfter, environmentIssues, cooldown) =
                     (o.environmentBefore, o.environmentAfter, o.environmentIssues, o.cooldown)
             } else {
-                verdict = r.statistics.map { StabilityVerdict.assess($0) }
+                verdict = stats.map { StabilityVerdict.assess($0) }
             }
             samplesNanoseconds = includeSamples ? r.samplesNanoseconds : nil
             sampleOffsetsNanoseconds = includeSamples ? r.offsetsNanoseconds : nil

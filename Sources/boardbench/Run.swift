@@ -43,7 +43,7 @@ enum ResultsTable {
         for r in d.results {
             if let s = r.statistics {
                 let samples = r.record.repeatsPerSample > 1 ? "\(s.count)×\(r.record.repeatsPerSample)" : "\(s.count)"
-                let verdict = r.outcome?.verdict ?? StabilityVerdict.assess(s)
+                let verdict = StabilityVerdict.assess(s, conditions: r.outcome?.conditions ?? [])
                 rows.append(
                     [
                         r.record.device, r.record.benchmark, samples, Format.duration(s.median),
