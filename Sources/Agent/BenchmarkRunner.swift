@@ -27,7 +27,7 @@ public enum BenchmarkRunner {
         if let problem = settings.problem() { return failed("invalid settings: \(problem)") }
 
         let environment = EnvironmentProbe(root: device.root, throttleCommand: device.throttleCommand)
-        if settings.cooldownSeconds > 0 { sleepSeconds(settings.cooldownSeconds) }
+        MonotonicClock.sleep(seconds: settings.cooldownSeconds)
         if let target = settings.cooldownBelowCelsius {
             let c = environment.coolDown(belowCelsius: target, timeoutSeconds: settings.cooldownTimeoutSeconds)
             outcome.cooldown = c
@@ -103,16 +103,16 @@ public enum BenchmarkRunner {
         let r = loop.run {
             idle = meter?.measureIdle()
             resetWorked = MemoryProbe.resetPeak()
+            // Process CPU time brackets the counters (read before they start and after they
+            // stop), so the two cover the same work and task-clock can be checked against it.
+            cpuAtStart = Clock.processCPUNanoseconds()
             do { try counters?.start() } catch {
                 counterFailure = "\(error)"
                 counters = nil
             }
             meter?.start()
-            cpuAtStart = Clock.processCPUNanoseconds()
         }
-        outcome.processCPUNanoseconds = Clock.processCPUNanoseconds() - cpuAtStart
         let executions = r.samples.count * r.repeatsPerSample
-        if let meter { outcome.energy = meter.stop(inferences: executions, idle: idle, workSeconds: Double(r.measuredNanoseconds) / 1e9) }
         if let counters {
             do {
                 let results = try counters.stop()
@@ -120,6 +120,8 @@ public enum BenchmarkRunner {
                 outcome.countersPerExecution = results.perIteration(iterations: executions)
             } catch { counterFailure = "\(error)" }
         }
+        outcome.processCPUNanoseconds = Clock.processCPUNanoseconds() - cpuAtStart
+        if let meter { outcome.energy = meter.stop(inferences: executions, idle: idle, workSeconds: Double(r.measuredNanoseconds) / 1e9) }
         if let counterFailure { outcome.conditions.append("counters not measured: \(counterFailure)") }
         let after = environment.snapshot()
         outcome.environmentAfter = after
@@ -150,12 +152,6 @@ public enum BenchmarkRunner {
                 .init(description: "cores \(spec): \(CPUList.format(refused)) not available to the agent (it may use \(CPUList.format(allowed)))"))
         }
         return CPUAffinity.pinProcess(to: resolved.cpus).map { resolved }
-    }
-
-    static func sleepSeconds(_ seconds: Double) {
-        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
-        var rest = timespec()
-        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
     }
 
     enum ReadResult {
