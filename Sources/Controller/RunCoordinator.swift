@@ -62,7 +62,7 @@ public struct RunCoordinator {
                 RunRecord(
                     createdAtUnixNanoseconds: Self.now(), status: "running", profileName: loaded.profile.name,
                     profileHash: PlanIdentity.hash(Data(loaded.text.utf8)), profileText: loaded.text,
-                    hostVersion: BoardBenchVersion.current, hostName: ProcessInfo.processInfo.hostName))
+                    hostVersion: BoardBenchVersion.current, hostName: ProcessInfo.processInfo.hostName), items: [])
         }
         log("run \(runId): profile \(loaded.profile.name), \(loaded.profile.benchmarks.count) benchmarks on \(configs.map(\.name).joined(separator: ", "))")
 

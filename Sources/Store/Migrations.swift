@@ -66,6 +66,37 @@ enum Migrations {
                     ALTER TABLE result ADD COLUMN detailJSON TEXT;
                     """)
         }
+        m.registerMigration("v3: run plans, provenance, baselines") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE run ADD COLUMN runKey TEXT;
+                    ALTER TABLE run ADD COLUMN planHash TEXT;
+                    ALTER TABLE run ADD COLUMN optionsJSON TEXT;
+                    CREATE TABLE runItem (
+                        runId INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        device TEXT NOT NULL,
+                        benchmark TEXT NOT NULL,
+                        position INTEGER NOT NULL,
+                        model TEXT NOT NULL,
+                        requestJSON TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        error TEXT,
+                        updatedAtUnixNanoseconds INTEGER NOT NULL,
+                        PRIMARY KEY (runId, device, benchmark)
+                    ) WITHOUT ROWID;
+                    ALTER TABLE result ADD COLUMN hostVersion TEXT;
+                    ALTER TABLE result ADD COLUMN agentVersion TEXT;
+                    ALTER TABLE result ADD COLUMN factsHash TEXT;
+                    ALTER TABLE result ADD COLUMN profileHash TEXT;
+                    ALTER TABLE result ADD COLUMN runPlanHash TEXT;
+                    CREATE TABLE baseline (
+                        name TEXT PRIMARY KEY,
+                        runId INTEGER NOT NULL REFERENCES run(id) ON DELETE RESTRICT,
+                        createdAtUnixNanoseconds INTEGER NOT NULL
+                    );
+                    """)
+        }
         return m
     }
 }

@@ -14,10 +14,17 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var profileText: String
     public var hostVersion: String
     public var hostName: String
+    /// A UUID naming the run on boards (their result journals); run ids are only unique per store.
+    public var runKey: String?
+    /// SHA-256 of the run's plan: every (device, benchmark) item with its request, in order.
+    public var planHash: String?
+    /// How the run was started (`RunPlanOptions` as JSON): what `--resume` needs besides the items.
+    public var optionsJSON: String?
 
     public init(
         id: Int64? = nil, createdAtUnixNanoseconds: Int64, finishedAtUnixNanoseconds: Int64? = nil, status: String,
-        profileName: String, profileHash: String, profileText: String, hostVersion: String, hostName: String
+        profileName: String, profileHash: String, profileText: String, hostVersion: String, hostName: String,
+        runKey: String? = nil, planHash: String? = nil, optionsJSON: String? = nil
     ) {
         self.id = id
         self.createdAtUnixNanoseconds = createdAtUnixNanoseconds
@@ -28,6 +35,9 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
         self.profileText = profileText
         self.hostVersion = hostVersion
         self.hostName = hostName
+        self.runKey = runKey
+        self.planHash = planHash
+        self.optionsJSON = optionsJSON
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -86,12 +96,22 @@ public struct ResultRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     /// The agent's whole outcome without its samples (settings, memory, conditions, counters,
     /// energy, environment), as JSON: columns above are what queries need, this is everything.
     public var detailJSON: String?
+    /// Provenance: who measured this, on what, from which inputs.
+    public var hostVersion: String?
+    public var agentVersion: String?
+    /// SHA-256 of the device facts the run snapshotted for this device.
+    public var factsHash: String?
+    public var profileHash: String?
+    /// The run plan's hash (`RunRecord.planHash`).
+    public var runPlanHash: String?
 
     public init(
         id: Int64? = nil, runId: Int64, device: String, benchmark: String, model: String, planHash: String, status: String,
         error: String?, runtime: String, runtimeVersion: String, settingsJSON: String, startedAtUnixNanoseconds: Int64,
         loadNanoseconds: Int64, coldStartNanoseconds: Int64, peakResidentKiB: Int64?, arenaBytes: Int64, weightBytes: Int64,
-        repeatsPerSample: Int = 1, verdict: String? = nil, energyPerInferenceJoules: Double? = nil, detailJSON: String? = nil
+        repeatsPerSample: Int = 1, verdict: String? = nil, energyPerInferenceJoules: Double? = nil, detailJSON: String? = nil,
+        hostVersion: String? = nil, agentVersion: String? = nil, factsHash: String? = nil, profileHash: String? = nil,
+        runPlanHash: String? = nil
     ) {
         self.id = id
         self.runId = runId
@@ -114,7 +134,63 @@ public struct ResultRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
         self.verdict = verdict
         self.energyPerInferenceJoules = energyPerInferenceJoules
         self.detailJSON = detailJSON
+        self.hostVersion = hostVersion
+        self.agentVersion = agentVersion
+        self.factsHash = factsHash
+        self.profileHash = profileHash
+        self.runPlanHash = runPlanHash
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One (device, benchmark) item of a run's persistent plan. `done` means a result row exists
+/// (whatever its status); `failed` means the device failed before a result existed, so
+/// `run --resume` tries the item again.
+public struct RunItemRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "runItem"
+    public enum State: String, Codable, Sendable { case pending, done, failed }
+
+    public var runId: Int64
+    public var device: String
+    public var benchmark: String
+    /// Order within the device's queue.
+    public var position: Int
+    public var model: String
+    /// The `BenchmarkRequest` as JSON, frozen when the run was planned.
+    public var requestJSON: String
+    public var state: State
+    public var attempts: Int
+    public var error: String?
+    public var updatedAtUnixNanoseconds: Int64
+
+    public init(
+        runId: Int64, device: String, benchmark: String, position: Int, model: String, requestJSON: String, state: State = .pending,
+        attempts: Int = 0, error: String? = nil, updatedAtUnixNanoseconds: Int64
+    ) {
+        self.runId = runId
+        self.device = device
+        self.benchmark = benchmark
+        self.position = position
+        self.model = model
+        self.requestJSON = requestJSON
+        self.state = state
+        self.attempts = attempts
+        self.error = error
+        self.updatedAtUnixNanoseconds = updatedAtUnixNanoseconds
+    }
+}
+
+/// A named pointer to a run, for `compare --baseline NAME`.
+public struct BaselineRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "baseline"
+    public var name: String
+    public var runId: Int64
+    public var createdAtUnixNanoseconds: Int64
+
+    public init(name: String, runId: Int64, createdAtUnixNanoseconds: Int64) {
+        self.name = name
+        self.runId = runId
+        self.createdAtUnixNanoseconds = createdAtUnixNanoseconds
+    }
 }

@@ -4,14 +4,30 @@ import Foundation
 /// What the controller, tables and reports need from storage. SQLite implements it today;
 /// keeping callers behind this protocol is what lets a shared PostgreSQL store follow.
 public protocol ResultStore: Sendable {
-    func beginRun(_ run: RunRecord) throws(StoreError) -> Int64
+    /// Inserts the run and its plan (items' `runId` is filled in) in one transaction.
+    func beginRun(_ run: RunRecord, items: [RunItemRecord]) throws(StoreError) -> Int64
+    /// Marks a finished run running again (`run --resume`).
+    func reopenRun(_ id: Int64) throws(StoreError)
     func recordDevice(_ device: RunDeviceRecord) throws(StoreError)
-    /// Stores a result and all its samples in one transaction: a result is there whole or not at all.
+    /// Stores a result with all its samples and marks its plan item done, in one transaction: a
+    /// result is there whole or not at all. Returns nil, storing nothing, when the run already
+    /// holds a result for that (device, benchmark): results are never duplicated.
     @discardableResult
-    func recordResult(_ result: ResultRecord, samples: [Int64], offsets: [Int64]) throws(StoreError) -> Int64
+    func recordResult(_ result: ResultRecord, samples: [Int64], offsets: [Int64]) throws(StoreError) -> Int64?
+    /// Sets the state of a device's items that have no result yet (`benchmarks` nil: all of them);
+    /// `failed` also counts an attempt.
+    func updateItems(runId: Int64, device: String, benchmarks: [String]?, state: RunItemRecord.State, error: String?) throws(StoreError)
+    func items(_ runId: Int64) throws(StoreError) -> [RunItemRecord]
     func finishRun(_ id: Int64, status: String, at: Int64) throws(StoreError)
     func runs() throws(StoreError) -> [RunSummary]
     func run(_ id: Int64) throws(StoreError) -> RunDetail
+    /// Deletes a run with its devices, items, results and samples; refuses while a baseline names it.
+    func deleteRun(_ id: Int64) throws(StoreError)
+    /// Creates or moves the baseline `name` to `runId`.
+    func saveBaseline(_ name: String, runId: Int64, at: Int64) throws(StoreError)
+    func baseline(_ name: String) throws(StoreError) -> BaselineRecord
+    func baselines() throws(StoreError) -> [BaselineRecord]
+    func deleteBaseline(_ name: String) throws(StoreError)
 }
 
 public struct RunSummary: Sendable, Equatable, Codable {
@@ -32,11 +48,14 @@ public struct RunDetail: Sendable, Codable {
     public var run: RunRecord
     public var devices: [RunDeviceRecord]
     public var results: [StoredResult]
+    /// The run's plan; empty for runs stored before v3.
+    public var items: [RunItemRecord]
 
-    public init(run: RunRecord, devices: [RunDeviceRecord], results: [StoredResult]) {
+    public init(run: RunRecord, devices: [RunDeviceRecord], results: [StoredResult], items: [RunItemRecord] = []) {
         self.run = run
         self.devices = devices
         self.results = results
+        self.items = items
     }
 }
 

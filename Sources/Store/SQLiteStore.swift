@@ -45,6 +45,8 @@ public final class SQLiteStore: ResultStore {
     func writing<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try db.write(body)
+        } catch let e as StoreError {
+            throw e
         } catch let e as DatabaseError {
             throw .write(path: path, reason: e.description, diskFull: e.resultCode == .SQLITE_FULL)
         } catch {
@@ -62,11 +64,22 @@ public final class SQLiteStore: ResultStore {
         }
     }
 
-    public func beginRun(_ run: RunRecord) throws(StoreError) -> Int64 {
+    public func beginRun(_ run: RunRecord, items: [RunItemRecord]) throws(StoreError) -> Int64 {
         try writing { db in
             var r = run
             try r.insert(db)
+            for var item in items {
+                item.runId = r.id!
+                try item.insert(db)
+            }
             return r.id!
+        }
+    }
+
+    public func reopenRun(_ id: Int64) throws(StoreError) {
+        try writing { db in
+            guard try RunRecord.fetchOne(db, key: id) != nil else { throw StoreError.runNotFound(id) }
+            try db.execute(sql: "UPDATE run SET status = 'running', finishedAtUnixNanoseconds = NULL WHERE id = ?", arguments: [id])
         }
     }
 
@@ -75,8 +88,12 @@ public final class SQLiteStore: ResultStore {
     }
 
     @discardableResult
-    public func recordResult(_ result: ResultRecord, samples: [Int64], offsets: [Int64]) throws(StoreError) -> Int64 {
-        try writing { db in
+    public func recordResult(_ result: ResultRecord, samples: [Int64], offsets: [Int64]) throws(StoreError) -> Int64? {
+        try writing { db -> Int64? in
+            let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM result WHERE runId = ? AND device = ? AND benchmark = ?",
+                arguments: [result.runId, result.device, result.benchmark])
+            if existing != nil { return nil }
             var r = result
             try r.insert(db)
             let id = r.id!
@@ -84,8 +101,71 @@ public final class SQLiteStore: ResultStore {
             for (i, latency) in samples.enumerated() {
                 try statement.execute(arguments: [id, i, latency, i < offsets.count ? offsets[i] : 0])
             }
+            try db.execute(
+                sql: "UPDATE runItem SET state = 'done', error = NULL, updatedAtUnixNanoseconds = ? WHERE runId = ? AND device = ? AND benchmark = ?",
+                arguments: [Self.now(), result.runId, result.device, result.benchmark])
             return id
         }
+    }
+
+    public func updateItems(runId: Int64, device: String, benchmarks: [String]?, state: RunItemRecord.State, error: String?) throws(StoreError) {
+        try writing { db in
+            let attempt = state == .failed ? 1 : 0
+            var sql = "UPDATE runItem SET state = ?, error = ?, attempts = attempts + ?, updatedAtUnixNanoseconds = ? WHERE runId = ? AND device = ? AND state != 'done'"
+            var arguments: StatementArguments = [state.rawValue, error, attempt, Self.now(), runId, device]
+            if let benchmarks {
+                guard !benchmarks.isEmpty else { return }
+                sql += " AND benchmark IN (\(databaseQuestionMarks(count: benchmarks.count)))"
+                arguments += StatementArguments(benchmarks)
+            }
+            try db.execute(sql: sql, arguments: arguments)
+        }
+    }
+
+    public func items(_ runId: Int64) throws(StoreError) -> [RunItemRecord] {
+        try reading { db in
+            try RunItemRecord.fetchAll(db, sql: "SELECT * FROM runItem WHERE runId = ? ORDER BY device, position", arguments: [runId])
+        }
+    }
+
+    public func deleteRun(_ id: Int64) throws(StoreError) {
+        try writing { db in
+            guard try RunRecord.fetchOne(db, key: id) != nil else { throw StoreError.runNotFound(id) }
+            let names = try String.fetchAll(db, sql: "SELECT name FROM baseline WHERE runId = ? ORDER BY name", arguments: [id])
+            guard names.isEmpty else { throw StoreError.runIsBaseline(id, baselines: names) }
+            // Samples, results, items and devices go with the run (ON DELETE CASCADE).
+            try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [id])
+        }
+    }
+
+    public func saveBaseline(_ name: String, runId: Int64, at: Int64) throws(StoreError) {
+        try writing { db in
+            guard try RunRecord.fetchOne(db, key: runId) != nil else { throw StoreError.runNotFound(runId) }
+            try BaselineRecord(name: name, runId: runId, createdAtUnixNanoseconds: at).upsert(db)
+        }
+    }
+
+    public func baseline(_ name: String) throws(StoreError) -> BaselineRecord {
+        try reading { db in
+            guard let b = try BaselineRecord.fetchOne(db, key: name) else { throw StoreError.baselineNotFound(name) }
+            return b
+        }
+    }
+
+    public func baselines() throws(StoreError) -> [BaselineRecord] {
+        try reading { db in try BaselineRecord.order(Column("name")).fetchAll(db) }
+    }
+
+    public func deleteBaseline(_ name: String) throws(StoreError) {
+        try writing { db in
+            guard try BaselineRecord.deleteOne(db, key: name) else { throw StoreError.baselineNotFound(name) }
+        }
+    }
+
+    static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     public func finishRun(_ id: Int64, status: String, at: Int64) throws(StoreError) {
@@ -121,7 +201,8 @@ public final class SQLiteStore: ResultStore {
                 }
                 return StoredResult(record: record, samplesNanoseconds: latencies, offsetsNanoseconds: offsets)
             }
-            return RunDetail(run: run, devices: devices, results: results)
+            let items = try RunItemRecord.fetchAll(db, sql: "SELECT * FROM runItem WHERE runId = ? ORDER BY device, position", arguments: [id])
+            return RunDetail(run: run, devices: devices, results: results, items: items)
         }
     }
 }

@@ -8,7 +8,7 @@ import Testing
         try store.beginRun(
             RunRecord(
                 createdAtUnixNanoseconds: 1, status: "running", profileName: "quick", profileHash: "h",
-                profileText: "name: quick", hostVersion: "0.1.0", hostName: "host"))
+                profileText: "name: quick", hostVersion: "0.1.0", hostName: "host"), items: [])
     }
 
     func result(_ runId: Int64, _ benchmark: String, status: String = "ok") -> ResultRecord {
@@ -43,10 +43,48 @@ import Testing
     @Test func aResultIsNeverStoredTwice() throws {
         let store = try SQLiteStore(inMemory: ())
         let id = try run(store)
-        try store.recordResult(result(id, "a"), samples: [1], offsets: [0])
-        #expect(throws: StoreError.self) { try store.recordResult(result(id, "a"), samples: [2, 3], offsets: [0, 1]) }
-        // The failed insert rolled back whole: no stray samples joined the first result.
+        #expect(try store.recordResult(result(id, "a"), samples: [1], offsets: [0]) != nil)
+        // A second delivery (a journal collected on resume) stores nothing and says so.
+        #expect(try store.recordResult(result(id, "a"), samples: [2, 3], offsets: [0, 1]) == nil)
+        #expect(try store.run(id).results.count == 1)
         #expect(try store.run(id).results[0].samplesNanoseconds == [1])
+    }
+
+    @Test func planItemsFollowResultsAndFailures() throws {
+        let store = try SQLiteStore(inMemory: ())
+        let items = ["a", "b", "c"].enumerated().map { i, name in
+            RunItemRecord(runId: 0, device: "pi4", benchmark: name, position: i, model: "builtin:mlp", requestJSON: "{}", updatedAtUnixNanoseconds: 1)
+        }
+        let id = try store.beginRun(
+            RunRecord(
+                createdAtUnixNanoseconds: 1, status: "running", profileName: "quick", profileHash: "h", profileText: "", hostVersion: "0.1.0",
+                hostName: "host", runKey: "k"), items: items)
+        #expect(try store.items(id).map(\.state) == [.pending, .pending, .pending])
+        try store.recordResult(result(id, "b"), samples: [1], offsets: [0])
+        try store.updateItems(runId: id, device: "pi4", benchmarks: nil, state: .failed, error: "unreachable")
+        let after = try store.items(id)
+        #expect(after.map(\.state) == [.failed, .done, .failed])
+        #expect(after.map(\.attempts) == [1, 0, 1])
+        #expect(after[0].error == "unreachable" && after[1].error == nil)
+        try store.updateItems(runId: id, device: "pi4", benchmarks: ["a"], state: .pending, error: nil)
+        #expect(try store.items(id).map(\.state) == [.pending, .done, .failed])
+    }
+
+    @Test func baselinesNameRunsAndProtectThem() throws {
+        let store = try SQLiteStore(inMemory: ())
+        let first = try run(store), second = try run(store)
+        try store.recordResult(result(first, "a"), samples: [1, 2], offsets: [0, 1])
+        try store.saveBaseline("main", runId: first, at: 5)
+        #expect(try store.baseline("main").runId == first)
+        let refused = #expect(throws: StoreError.self) { try store.deleteRun(first) }
+        #expect(refused?.description.contains("main") == true)
+        try store.saveBaseline("main", runId: second, at: 6)
+        #expect(try store.baselines().map(\.runId) == [second])
+        try store.deleteRun(first)
+        #expect(throws: StoreError.self) { try store.run(first) }
+        #expect(try store.runs().map(\.run.id) == [second])
+        try store.deleteBaseline("main")
+        #expect(throws: StoreError.self) { try store.baseline("main") }
     }
 
     @Test func missingRunIsANamedError() throws {
