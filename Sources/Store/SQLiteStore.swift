@@ -111,7 +111,10 @@ public final class SQLiteStore: ResultStore {
     public func updateItems(runId: Int64, device: String, benchmarks: [String]?, state: RunItemRecord.State, error: String?) throws(StoreError) {
         try writing { db in
             let attempt = state == .failed ? 1 : 0
-            var sql = "UPDATE runItem SET state = ?, error = ?, attempts = attempts + ?, updatedAtUnixNanoseconds = ? WHERE runId = ? AND device = ? AND state != 'done'"
+            var sql = """
+                UPDATE runItem SET state = ?, error = ?, attempts = attempts + ?, updatedAtUnixNanoseconds = ?
+                WHERE runId = ? AND device = ? AND state != 'done'
+                """
             var arguments: StatementArguments = [state.rawValue, error, attempt, Self.now(), runId, device]
             if let benchmarks {
                 guard !benchmarks.isEmpty else { return }
