@@ -1,4 +1,5 @@
 import BenchCore
+import Foundation
 
 /// A device as the user configured it (`Devices/NAME.yaml`). `facts` is owned by enrolment
 /// and `device probe`; everything else is the user's and survives re-enrolment.
@@ -26,6 +27,13 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
     public var board: String?
     /// The power rail, replacing the board descriptor's `energy:` block as a whole.
     public var energy: EnergyConfig?
+    /// The board's lock file (flock), shared by every user and workdir of the board; nil:
+    /// `DeviceConfig.defaultLockPath`. Give test boards on one machine their own.
+    public var lockPath: String?
+    /// How to reach a board behind a gateway, OpenSSH ProxyCommand style: run through `/bin/sh -c`
+    /// on the host with `%h`, `%p` and `%r` replaced by host, port and user; its stdin/stdout
+    /// carry the SSH stream (e.g. `ssh -W %h:%p gateway`).
+    public var proxyCommand: String?
     /// Pinned SHA-256 host key fingerprint ("SHA256:..."), set at enrolment.
     public var hostKeyFingerprint: String?
     public var facts: DeviceFacts?
@@ -46,12 +54,21 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
         self.facts = facts
     }
 
+    public static let defaultLockPath = "/run/lock/boardbench.lock"
+    public var effectiveLockPath: String { lockPath ?? Self.defaultLockPath }
+
     /// The first problem that makes the configuration unusable, or nil.
     public func problem() -> String? {
         if !EntityName.isValid(name) { return "field name: \(name.debugDescription) must match \(EntityName.rule)" }
         if !workdir.hasPrefix("/") { return "field workdir: must be an absolute path, got \(workdir.debugDescription)" }
         if workdir.contains("\n") || workdir.contains("\0") { return "field workdir: must not contain newlines or NUL" }
         if let problem = energy?.problem() { return "field energy: \(problem)" }
+        if let l = lockPath, !l.hasPrefix("/") || l.contains("\n") || l.contains("\0") {
+            return "field lockPath: must be an absolute path without newlines, got \(l.debugDescription)"
+        }
+        if let p = proxyCommand, p.trimmingCharacters(in: .whitespaces).isEmpty || p.contains("\n") {
+            return "field proxyCommand: must be one non-empty line"
+        }
         if transport == .ssh {
             if host?.isEmpty ?? true { return "field host: required for transport ssh" }
             if let p = port, !(1...65535).contains(p) { return "field port: must be 1...65535, got \(p)" }
