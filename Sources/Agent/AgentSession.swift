@@ -23,41 +23,102 @@ public struct AgentSession {
     }
 
     public func serve(requestBytes: [UInt8]) throws {
-        try emit(
+        let channel = SessionChannel(emit)
+        try channel.send(
             .hello(.init(agentVersion: BoardBenchVersion.current, protocol: AgentProtocol.version, runtimeVersion: RuntimeInfo.version, pid: getpid())))
         let request: AgentRequest
         do {
             request = try JSONDecoder().decode(AgentRequest.self, from: Data(requestBytes))
         } catch {
-            try emit(.error(.init(code: "bad-request", message: "request is not valid JSON for protocol \(AgentProtocol.version): \(error)")))
+            try channel.send(.error(.init(code: "bad-request", message: "request is not valid JSON for protocol \(AgentProtocol.version): \(error)")))
             return
         }
         guard request.protocol == AgentProtocol.version else {
-            try emit(
+            try channel.send(
                 .error(
                     .init(code: "protocol-mismatch", message: "host speaks protocol \(request.protocol), agent \(AgentProtocol.version); redeploy the agent")))
             return
         }
+        let session = request.session ?? SessionOptions()
+        let heartbeat = session.heartbeatSeconds.flatMap { HeartbeatThread(every: $0, channel: channel) }
+        defer { heartbeat?.stop() }
         let device = DeviceContext(request.probes, fallbackRoot: root)
         switch request.command {
         case .probe:
-            try emit(.facts(FactsCollector.collect(root: device.root)))
+            try channel.send(.facts(FactsCollector.collect(root: device.root)))
         case .measure:
-            for benchmark in request.benchmarks {
-                try emit(.result(BenchmarkRunner.measure(benchmark, device: device)))
+            guard try measure(request.benchmarks, session: session, device: device, channel: channel) else { return }
+        case .collect:
+            guard let options = session.journal else {
+                try channel.send(.error(.init(code: "bad-request", message: "collect request without a `session.journal`")))
+                return
             }
+            let journal: ResultJournal
+            do { journal = try ResultJournal(options) } catch {
+                try channel.send(.error(.init(code: "journal", message: error.description)))
+                return
+            }
+            let found = journal.readAll()
+            guard found.problems.isEmpty else {
+                try channel.send(.error(.init(code: "journal", message: "unreadable journal entries: \(found.problems.joined(separator: "; "))")))
+                return
+            }
+            for r in found.results { try channel.send(.result(r)) }
         case .infer:
             guard let infer = request.infer else {
-                try emit(.error(.init(code: "bad-request", message: "infer request without an `infer` body")))
+                try channel.send(.error(.init(code: "bad-request", message: "infer request without an `infer` body")))
                 return
             }
             switch InferenceRunner.run(infer) {
-            case .success(let outputs): for o in outputs { try emit(.tensor(o)) }
+            case .success(let outputs): for o in outputs { try channel.send(.tensor(o)) }
             case .failure(let failure):
-                try emit(.error(failure))
+                try channel.send(.error(failure))
                 return
             }
         }
-        try emit(.done)
+        try channel.send(.done)
+    }
+
+    /// Measures under the board lock, journalling each result before sending it. False when
+    /// the session ended with an error message (lock or journal), which has been sent.
+    private func measure(_ benchmarks: [BenchmarkRequest], session: SessionOptions, device: DeviceContext, channel: SessionChannel) throws -> Bool {
+        var lock: BoardLock?
+        if let options = session.lock {
+            switch try BoardLock.acquire(options, onWait: { try channel.send(.waiting($0)) }) {
+            case .success(let l): lock = l
+            case .failure(let failure):
+                try channel.send(.error(.init(code: failure.code, message: failure.description)))
+                return false
+            }
+        }
+        defer { withExtendedLifetime(lock) {} }
+        var journal: ResultJournal?
+        if let options = session.journal {
+            do { journal = try ResultJournal(options) } catch {
+                try channel.send(.error(.init(code: "journal", message: error.description)))
+                return false
+            }
+        }
+        for (index, benchmark) in benchmarks.enumerated() {
+            channel.setBenchmark(benchmark.name)
+            try channel.send(.started(.init(benchmark: benchmark.name, index: index)))
+            // Backstop for a host that is gone: the host kills the agent at the timeout; if
+            // nobody does, SIGALRM ends the process shortly after (the kernel drops the lock).
+            let grace = 30.0
+            alarm(UInt32(min(benchmark.settings.timeoutSeconds + grace, Double(UInt32.max / 2))))
+            let outcome = BenchmarkRunner.measure(benchmark, device: device)
+            alarm(0)
+            channel.setBenchmark(nil)
+            var journalProblem: String?
+            do { try journal?.write(outcome) } catch { journalProblem = error.description }
+            try channel.send(.result(outcome))
+            if let journalProblem {
+                // The result went out, but later ones could not be recovered if the host missed
+                // them: stop with the reason (typically a full disk on the board).
+                try channel.send(.error(.init(code: "journal", message: "\(journalProblem); free space in the workdir, then resume the run")))
+                return false
+            }
+        }
+        return true
     }
 }

@@ -64,8 +64,16 @@ public enum BenchmarkRunner {
         outcome.loadPeakResidentKiB = MemoryProbe.peakResidentKiB()
         (outcome.arenaBytes, outcome.weightBytes) = (Int64(executor.activationBytes), Int64(executor.weightBytes))
 
+        // The test-only workload sleeps instead of computing (docs/formats.md, "Test workload").
+        let execute: () -> Void
+        if let ms = settings.testSleepMilliseconds {
+            execute = { MonotonicClock.sleep(seconds: ms / 1000) }
+            outcome.conditions.append("test workload: every execution slept \(ms) ms instead of running the plan")
+        } else {
+            execute = executor.execute
+        }
         let coldStart = Clock.monotonicNanoseconds()
-        executor.execute()
+        execute()
         outcome.coldStartNanoseconds = Clock.monotonicNanoseconds() - coldStart
 
         // Energy: the rail is sampled over the samples only, after an idle baseline taken just
@@ -99,7 +107,7 @@ public enum BenchmarkRunner {
         var resetWorked = false
         var cpuAtStart: Int64 = 0
         var idle: EnergyMeasurement?
-        let loop = SampleLoop(settings: loopSettings, clock: Clock.monotonicNanoseconds, execute: executor.execute)
+        let loop = SampleLoop(settings: loopSettings, clock: Clock.monotonicNanoseconds, execute: execute)
         let r = loop.run {
             idle = meter?.measureIdle()
             resetWorked = MemoryProbe.resetPeak()

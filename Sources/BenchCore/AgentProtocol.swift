@@ -6,11 +6,85 @@ public enum AgentProtocol {
     /// 2: the `infer` command and `tensor` messages.
     /// 3: the measurement engine's settings and results (calibrated repeats, memory, pinning,
     ///    conditions, counters, energy, environment).
-    public static let version = 3
+    /// 4: sessions: the board lock, heartbeats, `started` and `waiting` messages, the result
+    ///    journal and the `collect` command; settings gain timeoutSeconds and testSleepMilliseconds.
+    public static let version = 4
+}
+
+/// How the agent conducts a `measure` or `collect` session (docs/formats.md, "Sessions").
+public struct SessionOptions: Codable, Sendable, Equatable {
+    /// Seconds between heartbeat lines while the session lasts; nil: no heartbeats.
+    public var heartbeatSeconds: Double?
+    /// The board lock to hold while measuring; nil: measure without it.
+    public var lock: LockOptions?
+    /// Where results are journalled before they are sent; nil: no journal.
+    public var journal: JournalOptions?
+
+    public init(heartbeatSeconds: Double? = nil, lock: LockOptions? = nil, journal: JournalOptions? = nil) {
+        self.heartbeatSeconds = heartbeatSeconds
+        self.lock = lock
+        self.journal = journal
+    }
+}
+
+/// The board's exclusive lock: flock(2) on `path`, shared by every user and workdir of the board.
+public struct LockOptions: Codable, Sendable, Equatable {
+    public var path: String
+    /// Give up after waiting this long; nil: wait for ever.
+    public var timeoutSeconds: Double?
+    /// Who asks, shown to whoever waits: "user@host, run 12".
+    public var holder: String
+
+    public init(path: String, timeoutSeconds: Double?, holder: String) {
+        self.path = path
+        self.timeoutSeconds = timeoutSeconds
+        self.holder = holder
+    }
+}
+
+/// The result journal: `<directory>/<runKey>/<benchmark key>.json`, one file per result,
+/// written (and synced) before the result is sent.
+public struct JournalOptions: Codable, Sendable, Equatable {
+    /// `<workdir>/results`.
+    public var directory: String
+    /// The run's UUID (`RunRecord.runKey`).
+    public var runKey: String
+
+    public init(directory: String, runKey: String) {
+        self.directory = directory
+        self.runKey = runKey
+    }
+
+    /// The run's journal directory.
+    public var runDirectory: String { "\(directory)/\(runKey)" }
+
+    /// True for keys that are safe as one path component (the host makes UUIDs).
+    public static func isValidRunKey(_ key: String) -> Bool {
+        !key.isEmpty && key.count <= 64
+            && key.utf8.allSatisfy { c in
+                (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 45
+            }
+    }
+
+    /// A file name for a benchmark's result: its name with every byte outside [A-Za-z0-9._-]
+    /// replaced by "_", cut to 80 bytes, plus the name's FNV-1a hash so distinct names never collide.
+    public static func fileName(for benchmark: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var safe = ""
+        for c in benchmark.utf8 {
+            hash = (hash ^ UInt64(c)) &* 0x100_0000_01b3
+            let ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 45 || c == 95 || c == 46
+            if safe.utf8.count < 80 { safe.append(ok ? Character(Unicode.Scalar(c)) : "_") }
+        }
+        let hex = String(hash, radix: 16)
+        return "\(safe)-\(String(repeating: "0", count: 16 - hex.count))\(hex).json"
+    }
 }
 
 public struct AgentRequest: Codable, Sendable, Equatable {
-    public enum Command: String, Codable, Sendable { case probe, measure, infer }
+    /// `collect` sends the results journalled for `session.journal` (those a host may have
+    /// missed) and measures nothing.
+    public enum Command: String, Codable, Sendable { case probe, measure, infer, collect }
 
     public var `protocol`: Int
     public var command: Command
@@ -20,16 +94,22 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public var infer: InferRequest?
     /// Where this device's sensors and helper commands are; nil: the real paths.
     public var probes: ProbeConfig?
+    /// Lock, heartbeats and journal; nil: none of them (probe, infer, tests).
+    public var session: SessionOptions?
 
-    public init(command: Command, benchmarks: [BenchmarkRequest] = [], infer: InferRequest? = nil, probes: ProbeConfig? = nil) {
+    public init(
+        command: Command, benchmarks: [BenchmarkRequest] = [], infer: InferRequest? = nil, probes: ProbeConfig? = nil,
+        session: SessionOptions? = nil
+    ) {
         self.protocol = AgentProtocol.version
         self.command = command
         self.benchmarks = benchmarks
         self.infer = infer
         self.probes = probes
+        self.session = session
     }
 
-    private enum CodingKeys: String, CodingKey { case `protocol`, command, benchmarks, infer, probes }
+    private enum CodingKeys: String, CodingKey { case `protocol`, command, benchmarks, infer, probes, session }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -38,6 +118,7 @@ public struct AgentRequest: Codable, Sendable, Equatable {
         benchmarks = try c.decodeIfPresent([BenchmarkRequest].self, forKey: .benchmarks) ?? []
         infer = try c.decodeIfPresent(InferRequest.self, forKey: .infer)
         probes = try c.decodeIfPresent(ProbeConfig.self, forKey: .probes)
+        session = try c.decodeIfPresent(SessionOptions.self, forKey: .session)
     }
 }
 
@@ -60,6 +141,13 @@ public struct BenchmarkRequest: Codable, Sendable, Equatable {
 /// One line of agent output.
 public enum AgentMessage: Sendable, Equatable {
     case hello(Hello)
+    /// Sent every `heartbeatSeconds` while the session lasts: the agent is alive and the
+    /// connection works (libssh sends no keepalives).
+    case heartbeat(Heartbeat)
+    /// The board lock is held by someone else; sent when waiting starts and with each heartbeat.
+    case waiting(LockWait)
+    /// A benchmark starts (cooldown included): the host's timeout for it starts now.
+    case started(Started)
     case facts(DeviceFacts)
     case result(BenchmarkOutcome)
     /// One output of an `infer` request, in graph output order.
@@ -82,6 +170,39 @@ public enum AgentMessage: Sendable, Equatable {
         }
     }
 
+    public struct Heartbeat: Codable, Sendable, Equatable {
+        public var sequence: Int
+        /// The benchmark being measured, nil between benchmarks or while waiting for the lock.
+        public var benchmark: String?
+        public init(sequence: Int, benchmark: String?) {
+            self.sequence = sequence
+            self.benchmark = benchmark
+        }
+    }
+
+    public struct LockWait: Codable, Sendable, Equatable {
+        public var path: String
+        /// What the holder wrote into the lock file ("user@host, run 12"), if anything.
+        public var holder: String?
+        public var sinceUnixSeconds: Int64?
+        public var holderPid: Int32?
+        public init(path: String, holder: String?, sinceUnixSeconds: Int64?, holderPid: Int32?) {
+            self.path = path
+            self.holder = holder
+            self.sinceUnixSeconds = sinceUnixSeconds
+            self.holderPid = holderPid
+        }
+    }
+
+    public struct Started: Codable, Sendable, Equatable {
+        public var benchmark: String
+        public var index: Int
+        public init(benchmark: String, index: Int) {
+            self.benchmark = benchmark
+            self.index = index
+        }
+    }
+
     public struct AgentFailure: Codable, Sendable, Equatable, Error {
         public var code: String
         public var message: String
@@ -93,13 +214,16 @@ public enum AgentMessage: Sendable, Equatable {
 }
 
 extension AgentMessage: Codable {
-    private enum Kind: String, Codable { case hello, facts, result, tensor, error, done }
-    private enum CodingKeys: String, CodingKey { case type, hello, facts, result, tensor, error }
+    private enum Kind: String, Codable { case hello, heartbeat, waiting, started, facts, result, tensor, error, done }
+    private enum CodingKeys: String, CodingKey { case type, hello, heartbeat, waiting, started, facts, result, tensor, error }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         switch try c.decode(Kind.self, forKey: .type) {
         case .hello: self = .hello(try c.decode(Hello.self, forKey: .hello))
+        case .heartbeat: self = .heartbeat(try c.decode(Heartbeat.self, forKey: .heartbeat))
+        case .waiting: self = .waiting(try c.decode(LockWait.self, forKey: .waiting))
+        case .started: self = .started(try c.decode(Started.self, forKey: .started))
         case .facts: self = .facts(try c.decode(DeviceFacts.self, forKey: .facts))
         case .result: self = .result(try c.decode(BenchmarkOutcome.self, forKey: .result))
         case .tensor: self = .tensor(try c.decode(TensorPayload.self, forKey: .tensor))
@@ -112,6 +236,9 @@ extension AgentMessage: Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {
         case .hello(let v): try c.encode(Kind.hello, forKey: .type); try c.encode(v, forKey: .hello)
+        case .heartbeat(let v): try c.encode(Kind.heartbeat, forKey: .type); try c.encode(v, forKey: .heartbeat)
+        case .waiting(let v): try c.encode(Kind.waiting, forKey: .type); try c.encode(v, forKey: .waiting)
+        case .started(let v): try c.encode(Kind.started, forKey: .type); try c.encode(v, forKey: .started)
         case .facts(let v): try c.encode(Kind.facts, forKey: .type); try c.encode(v, forKey: .facts)
         case .result(let v): try c.encode(Kind.result, forKey: .type); try c.encode(v, forKey: .result)
         case .tensor(let v): try c.encode(Kind.tensor, forKey: .type); try c.encode(v, forKey: .tensor)

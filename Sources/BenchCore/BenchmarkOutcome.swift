@@ -5,6 +5,8 @@ public struct BenchmarkOutcome: Codable, Sendable, Equatable {
         case ok
         /// The plan could not be loaded or executed; `error` says why.
         case failed
+        /// The benchmark outran its `timeoutSeconds`; the host killed the agent (recorded by the host).
+        case timedOut
     }
 
     public var benchmark: String

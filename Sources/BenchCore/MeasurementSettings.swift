@@ -29,6 +29,13 @@ public struct MeasurementSettings: Codable, Sendable, Equatable, Hashable {
     public var counters: [String]?
     /// Measure energy over the measured window (the rail comes from the device's board descriptor).
     public var energy: Bool
+    /// The whole benchmark (cooldown, load, warm-up, samples) must finish within this; past it
+    /// the host kills the agent and records the benchmark as timed out.
+    public var timeoutSeconds: Double
+    /// Test-only workload (docs/formats.md): every execution sleeps this long instead of running
+    /// the plan, which is still loaded and validated. Exercises timeouts, hangs and scheduling
+    /// without competing for the CPU; results say so in their conditions. nil: run the plan.
+    public var testSleepMilliseconds: Double?
 
     public static let `default` = MeasurementSettings()
 
@@ -36,7 +43,7 @@ public struct MeasurementSettings: Codable, Sendable, Equatable, Hashable {
         warmupRuns: Int = 5, warmupSeconds: Double = 0.1, iterations: Int = 50, minMeasureSeconds: Double = 0,
         maxMeasureSeconds: Double = 120, minSampleMilliseconds: Double = 2, cooldownSeconds: Double = 0,
         cooldownBelowCelsius: Double? = nil, cooldownTimeoutSeconds: Double = 120, threads: Int = 1, cores: String? = nil,
-        counters: [String]? = nil, energy: Bool = true
+        counters: [String]? = nil, energy: Bool = true, timeoutSeconds: Double = 900, testSleepMilliseconds: Double? = nil
     ) {
         self.warmupRuns = warmupRuns
         self.warmupSeconds = warmupSeconds
@@ -51,6 +58,8 @@ public struct MeasurementSettings: Codable, Sendable, Equatable, Hashable {
         self.cores = cores
         self.counters = counters
         self.energy = energy
+        self.timeoutSeconds = timeoutSeconds
+        self.testSleepMilliseconds = testSleepMilliseconds
     }
 
     /// Settings stored by older versions lack the newer keys: they decode with the defaults.
@@ -70,6 +79,7 @@ public struct MeasurementSettings: Codable, Sendable, Equatable, Hashable {
         if let p = bad("warmupSeconds", warmupSeconds, 0...day) ?? bad("minMeasureSeconds", minMeasureSeconds, 0...day)
             ?? bad("maxMeasureSeconds", maxMeasureSeconds, 0.001...day) ?? bad("minSampleMilliseconds", minSampleMilliseconds, 0...10_000)
             ?? bad("cooldownSeconds", cooldownSeconds, 0...day) ?? bad("cooldownTimeoutSeconds", cooldownTimeoutSeconds, 0...day)
+            ?? bad("timeoutSeconds", timeoutSeconds, 1...7 * day) ?? testSleepMilliseconds.flatMap({ bad("testSleepMilliseconds", $0, 0...600_000) })
         {
             return p
         }
@@ -99,12 +109,14 @@ public struct SettingsOverride: Codable, Sendable, Equatable, Hashable {
     public var cores: String?
     public var counters: [String]?
     public var energy: Bool?
+    public var timeoutSeconds: Double?
+    public var testSleepMilliseconds: Double?
 
     public init(
         warmupRuns: Int? = nil, warmupSeconds: Double? = nil, iterations: Int? = nil, minMeasureSeconds: Double? = nil,
         maxMeasureSeconds: Double? = nil, minSampleMilliseconds: Double? = nil, cooldownSeconds: Double? = nil,
         cooldownBelowCelsius: Double? = nil, cooldownTimeoutSeconds: Double? = nil, threads: Int? = nil, cores: String? = nil,
-        counters: [String]? = nil, energy: Bool? = nil
+        counters: [String]? = nil, energy: Bool? = nil, timeoutSeconds: Double? = nil, testSleepMilliseconds: Double? = nil
     ) {
         self.warmupRuns = warmupRuns
         self.warmupSeconds = warmupSeconds
@@ -119,6 +131,8 @@ public struct SettingsOverride: Codable, Sendable, Equatable, Hashable {
         self.cores = cores
         self.counters = counters
         self.energy = energy
+        self.timeoutSeconds = timeoutSeconds
+        self.testSleepMilliseconds = testSleepMilliseconds
     }
 
     public func applied(to base: MeasurementSettings) -> MeasurementSettings {
@@ -136,6 +150,8 @@ public struct SettingsOverride: Codable, Sendable, Equatable, Hashable {
         if let v = cores { s.cores = v }
         if let v = counters { s.counters = v }
         if let v = energy { s.energy = v }
+        if let v = timeoutSeconds { s.timeoutSeconds = v }
+        if let v = testSleepMilliseconds { s.testSleepMilliseconds = v }
         return s
     }
 }

@@ -8,9 +8,10 @@ public struct AgentClient {
     public let agentPath: String
     /// Sent with every request: where the device's sensors and helper commands are.
     public let probes: ProbeConfig
-    /// Longest silence tolerated from the agent. The agent sends nothing while it measures one
-    /// benchmark, so this bounds a benchmark's duration until heartbeats exist.
+    /// Longest silence tolerated from an agent that sends no heartbeats (probe, infer).
     public var idleTimeoutSeconds: Double = 900
+    /// A session with heartbeats is lost after this many periods without a line.
+    public var missedHeartbeats: Double = 5
 
     public init(transport: any DeviceTransport, agentPath: String, probes: ProbeConfig) {
         self.transport = transport
@@ -29,18 +30,23 @@ public struct AgentClient {
         return hello
     }
 
-    /// Sends `request` and hands every message after `hello` to `onMessage` as it arrives.
-    /// Returns when the agent says `done`; throws if it fails, breaks the protocol or goes silent.
-    public func send(_ request: AgentRequest, onMessage: (AgentMessage) throws -> Void) throws {
+    /// Sends `request` and hands every message after `hello` to `onMessage` as it arrives
+    /// (`onHello` gets the hello: the agent's pid). Returns when the agent says `done`; throws if
+    /// it fails, breaks the protocol or goes silent (for a heartbeat session: `missedHeartbeats`
+    /// periods, `ControllerError.connectionLost`).
+    public func send(
+        _ request: AgentRequest, onHello: (AgentMessage.Hello) -> Void = { _ in }, onMessage: (AgentMessage) throws -> Void
+    ) throws {
         var request = request
         if request.probes == nil { request.probes = probes }
         let body = try JSONEncoder().encode(request)
         var sawHello = false, sawDone = false
         let decoder = JSONDecoder()
         let outcome: StreamOutcome
+        let silence = request.session?.heartbeatSeconds.map { $0 * missedHeartbeats } ?? idleTimeoutSeconds
         do {
             outcome = try transport.stream(
-                [agentPath, "serve"], stdin: body, idleTimeoutSeconds: idleTimeoutSeconds
+                [agentPath, "serve"], stdin: body, idleTimeoutSeconds: silence
             ) { line in
                 guard !line.isEmpty else { return }
                 let message: AgentMessage
@@ -58,6 +64,9 @@ public struct AgentClient {
                         )
                     }
                     sawHello = true
+                    onHello(h)
+                case .error(let f) where f.code == "board-busy":
+                    throw ControllerError.boardBusy(device: device, reason: f.message)
                 case .error(let f):
                     throw ControllerError.agentFailed(device: device, reason: "\(f.code): \(f.message)")
                 case .done:
@@ -67,6 +76,8 @@ public struct AgentClient {
                     try onMessage(message)
                 }
             }
+        } catch TransportError.timedOut(_, _, let seconds) where request.session?.heartbeatSeconds != nil {
+            throw ControllerError.connectionLost(device: device, seconds: seconds)
         } catch let e as TransportError {
             throw ControllerError.transport(e)
         }
@@ -74,6 +85,29 @@ public struct AgentClient {
             let stderr = String(decoding: outcome.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw ControllerError.agentFailed(
                 device: device, reason: "agent exited with status \(outcome.exitStatus) before finishing\(stderr.isEmpty ? "" : ": \(stderr.prefix(500))")")
+        }
+    }
+
+    /// Ends agent process `pid` on the board if it is still a boardbench-agent (a recycled pid is
+    /// left alone): SIGTERM, then SIGKILL after a second. Returns whether it was running.
+    @discardableResult
+    public func kill(pid: Int32) throws(ControllerError) -> Bool {
+        let script = """
+            p="$1"
+            grep -q boardbench-agent "/proc/$p/cmdline" 2>/dev/null || exit 3
+            kill -TERM "$p" 2>/dev/null
+            for i in 1 2 3 4 5 6 7 8 9 10; do
+              grep -q boardbench-agent "/proc/$p/cmdline" 2>/dev/null || exit 0
+              sleep 0.1
+            done
+            kill -KILL "$p" 2>/dev/null
+            exit 0
+            """
+        do {
+            let r = try transport.run(["sh", "-c", script, "sh", String(pid)], timeoutSeconds: 30)
+            return r.exitStatus == 0
+        } catch {
+            throw .transport(error)
         }
     }
 

@@ -18,6 +18,12 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
     case transport(TransportError)
     case invalidArgument(String)
     case output(path: String, reason: String)
+    /// The board lock stayed held past `--lock-timeout`.
+    case boardBusy(device: String, reason: String)
+    /// The agent went silent for `seconds` (missed heartbeats): the network or the board is gone.
+    case connectionLost(device: String, seconds: Double)
+    /// `run --resume` cannot continue this run as it was planned.
+    case resume(runId: Int64, reason: String)
 
     public var description: String {
         switch self {
@@ -40,6 +46,11 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
         case .transport(let e): e.description
         case .invalidArgument(let what): what
         case .output(let path, let reason): "cannot write \(path): \(reason)"
+        case .boardBusy(let device, let reason):
+            "device \(device) is busy: \(reason); wait, raise --lock-timeout, or resume the run later with `boardbench run --resume RUN_ID`"
+        case .connectionLost(let device, let seconds):
+            "device \(device): no heartbeat for \(Int(seconds)) s, the connection or the board is gone; check the network, then `boardbench run --resume RUN_ID`"
+        case .resume(let runId, let reason): "cannot resume run \(runId): \(reason)"
         }
     }
 
@@ -53,6 +64,9 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
         case .transport(let e): e.exitStatus
         case .invalidArgument: .usage
         case .output: .ioError
+        case .boardBusy: .temporaryFailure
+        case .connectionLost: .unavailable
+        case .resume: .dataError
         }
     }
 }

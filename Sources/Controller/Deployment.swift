@@ -42,7 +42,8 @@ public enum Deployment {
         let paths = unique.keys.sorted().map { config.planPath(hash: $0) }
         var present = Set<String>()
         do throws(TransportError) {
-            let script = #"for f in "$@"; do if [ -f "$f" ]; then sha256sum "$f"; fi; done"#
+            // Touch what is there: `device clean` keeps plans used recently (by mtime).
+            let script = #"for f in "$@"; do if [ -f "$f" ]; then touch -c "$f"; sha256sum "$f"; fi; done"#
             let r = try t.run(["sh", "-c", script, "sh"] + paths, timeoutSeconds: 300)
             for line in String(decoding: r.stdout, as: UTF8.self).split(separator: "\n") {
                 let parts = line.split(separator: " ", maxSplits: 1)

@@ -10,7 +10,7 @@ public enum DeviceConnector {
         case .ssh:
             let endpoint = SSHEndpoint(
                 label: config.name, host: config.host ?? "", port: config.port ?? 22, user: config.user ?? currentUser(),
-                identityFile: config.identity)
+                identityFile: config.identity, proxyCommand: config.proxyCommand)
             let effective = policy ?? (config.hostKeyFingerprint.map { HostKeyPolicy.pinned($0) } ?? .refuseUnknown)
             do {
                 return try SSHSession.connect(endpoint, hostKeyPolicy: effective)

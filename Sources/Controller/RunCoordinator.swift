@@ -6,15 +6,38 @@ import Store
 import Transport
 
 public struct RunOptions: Sendable {
-    public var profile: String
+    /// Profile file or embedded profile name; nil with `resume`.
+    public var profile: String?
     public var devices: [String]
     public var agentPath: String?
+    /// Give up on a busy board after this long; nil: wait for ever.
+    public var lockTimeoutSeconds: Double?
+    /// Continue this run instead of starting one.
+    public var resume: Int64?
+    /// Agent heartbeat period; the connection counts as lost after `missedHeartbeats` periods.
+    public var heartbeatSeconds: Double = 2
+    public var missedHeartbeats: Double = 5
+    /// Transport failures are retried this many times per device, after 1, 2, 4... seconds.
+    public var retries: Int = 3
+    public var retryBaseSeconds: Double = 1
+    public var onEvent: @Sendable (RunEvent) -> Void = { _ in }
 
-    public init(profile: String, devices: [String], agentPath: String? = nil) {
+    public init(profile: String?, devices: [String], agentPath: String? = nil, lockTimeoutSeconds: Double? = nil, resume: Int64? = nil) {
         self.profile = profile
         self.devices = devices
         self.agentPath = agentPath
+        self.lockTimeoutSeconds = lockTimeoutSeconds
+        self.resume = resume
     }
+}
+
+/// What `run --resume` needs besides the items: stored as the run's `optionsJSON`.
+struct StoredRunOptions: Codable {
+    var profilePath: String
+    /// Directory relative model paths resolve against; nil for embedded profiles.
+    var profileDirectory: String?
+    var devices: [String]
+    var lockTimeoutSeconds: Double?
 }
 
 /// What happened on one device during a run.
@@ -32,9 +55,11 @@ public struct RunOutcome: Sendable {
     public var devices: [DeviceRunOutcome]
 }
 
-/// Runs a profile on devices: compile every model, then per device connect, deploy what is
-/// missing, snapshot the facts, measure, and store each result the moment it arrives.
-public struct RunCoordinator {
+/// Runs a profile on devices like a small device farm: the run is planned as (device,
+/// benchmark) items stored before anything is measured; every device then works through its
+/// items on its own thread, one benchmark at a time under the board's lock, each result stored
+/// the moment it arrives. docs/architecture.md, "Runs", describes the states and recovery.
+public struct RunCoordinator: Sendable {
     public let workspace: Workspace
     public let store: any ResultStore
     public let logger: Logger
@@ -45,107 +70,161 @@ public struct RunCoordinator {
         self.logger = logger
     }
 
-    private func log(_ message: String) { logger.info("\(message)") }
-
     public func run(_ options: RunOptions) throws(ControllerError) -> RunOutcome {
+        let prepared: Prepared
+        if let id = options.resume { prepared = try reopen(id, options) } else { prepared = try plan(options) }
+        options.onEvent(
+            .planned(
+                runId: prepared.runId, resumed: options.resume != nil,
+                pending: prepared.work.mapValues { $0.filter { $0.state != .done }.count }, total: prepared.work.mapValues(\.count)))
+
+        let outcomes = Locked([String: DeviceRunOutcome]())
+        let group = DispatchGroup()
+        for config in prepared.configs {
+            let worker = DeviceWorker(
+                config: config, items: prepared.work[config.name] ?? [], runId: prepared.runId, runKey: prepared.runKey,
+                provenance: prepared.provenance, models: prepared.models, binary: prepared.binary, lockTimeoutSeconds: prepared.lockTimeoutSeconds,
+                options: options, workspace: workspace, store: store, logger: logger)
+            group.enter()
+            let thread = Thread {
+                let outcome = worker.run()
+                outcomes.update { $0[config.name] = outcome }
+                group.leave()
+            }
+            thread.name = "boardbench-\(config.name)"
+            thread.start()
+        }
+        group.wait()
+        let byDevice = outcomes.value
+        let devices = prepared.configs.compactMap { byDevice[$0.name] }
+        if let e = devices.compactMap(\.error).first(where: { if case .output = $0 { true } else { false } }) { throw e }
+
+        let status = try finalStatus(prepared.runId)
+        try storing { () throws(StoreError) in try store.finishRun(prepared.runId, status: status, at: Self.now()) }
+        return RunOutcome(runId: prepared.runId, status: status, devices: devices)
+    }
+
+    /// completed: every item has an ok result; failed: none has; partial otherwise.
+    private func finalStatus(_ runId: Int64) throws(ControllerError) -> String {
+        let detail = try storing { () throws(StoreError) in try store.run(runId) }
+        let expected = detail.items.count
+        let ok = detail.results.filter { $0.record.status == BenchmarkOutcome.Status.ok.rawValue }.count
+        return ok == expected && expected > 0 ? "completed" : (ok == 0 ? "failed" : "partial")
+    }
+
+    struct Prepared {
+        var runId: Int64
+        var runKey: String
+        var configs: [DeviceConfig]
+        var work: [String: [RunItemRecord]]
+        var models: [String: CompiledModel]
+        var binary: AgentBinary
+        var lockTimeoutSeconds: Double?
+        var provenance: Provenance
+    }
+
+    /// Identifies where a result came from; copied onto every result row.
+    struct Provenance: Sendable {
+        var profileHash: String
+        var planHash: String
+    }
+
+    /// A new run: compile every model, store the run with its items, then measure.
+    private func plan(_ options: RunOptions) throws(ControllerError) -> Prepared {
+        guard let profileReference = options.profile else { throw .invalidArgument("give --profile FILE (or --resume RUN_ID)") }
         guard !options.devices.isEmpty else { throw .invalidArgument("give at least one --device NAME") }
-        let loaded = try ProfileLoader.load(options.profile)
+        guard Set(options.devices).count == options.devices.count else { throw .invalidArgument("a device is listed twice") }
+        let loaded = try ProfileLoader.load(profileReference)
         let configs = try options.devices.map { name throws(ControllerError) in try DeviceFile.load(name, in: workspace) }
         let binary = try AgentBinary.locate(explicit: options.agentPath)
-        var models: [String: CompiledModel] = [:]
-        for b in loaded.profile.benchmarks where models[b.compileKey] == nil {
-            models[b.compileKey] = try ModelCompiler.compile(b.model, relativeTo: loaded.directory, inputShapes: b.inputShapes ?? [])
+        var compiled: [String: CompiledModel] = [:]
+        for b in loaded.profile.benchmarks where compiled[b.compileKey] == nil {
+            compiled[b.compileKey] = try ModelCompiler.compile(b.model, relativeTo: loaded.directory, inputShapes: b.inputShapes ?? [])
         }
-
+        let now = Self.now()
+        var items: [RunItemRecord] = []
+        for config in configs {
+            for (position, b) in loaded.profile.benchmarks.enumerated() {
+                let model = compiled[b.compileKey]!
+                let request = BenchmarkRequest(
+                    name: b.name, planPath: config.planPath(hash: model.hash), planHash: model.hash, settings: loaded.profile.effectiveSettings(for: b))
+                items.append(
+                    RunItemRecord(
+                        runId: 0, device: config.name, benchmark: b.name, position: position, model: b.model, requestJSON: Self.json(request),
+                        updatedAtUnixNanoseconds: now))
+            }
+        }
+        let planHash = PlanIdentity.hash(Data(items.map { "\($0.device)\u{1F}\($0.requestJSON)" }.joined(separator: "\n").utf8))
+        let profileHash = PlanIdentity.hash(Data(loaded.text.utf8))
+        let stored = StoredRunOptions(
+            profilePath: loaded.path, profileDirectory: loaded.directory?.path, devices: options.devices, lockTimeoutSeconds: options.lockTimeoutSeconds)
+        let runKey = UUID().uuidString.lowercased()
         let runId = try storing { () throws(StoreError) in
             try store.beginRun(
                 RunRecord(
-                    createdAtUnixNanoseconds: Self.now(), status: "running", profileName: loaded.profile.name,
-                    profileHash: PlanIdentity.hash(Data(loaded.text.utf8)), profileText: loaded.text,
-                    hostVersion: BoardBenchVersion.current, hostName: ProcessInfo.processInfo.hostName), items: [])
+                    createdAtUnixNanoseconds: now, status: "running", profileName: loaded.profile.name, profileHash: profileHash,
+                    profileText: loaded.text, hostVersion: BoardBenchVersion.current, hostName: ProcessInfo.processInfo.hostName, runKey: runKey,
+                    planHash: planHash, optionsJSON: Self.json(stored)),
+                items: items)
         }
-        log("run \(runId): profile \(loaded.profile.name), \(loaded.profile.benchmarks.count) benchmarks on \(configs.map(\.name).joined(separator: ", "))")
-
-        var outcomes: [DeviceRunOutcome] = []
-        for config in configs {
-            var outcome = DeviceRunOutcome(device: config.name, plansPushed: 0, results: [], error: nil)
-            do throws(ControllerError) {
-                try runDevice(config, runId: runId, profile: loaded, models: models, binary: binary, outcome: &outcome)
-            } catch {
-                outcome.error = error
-                logger.error("\(config.name): \(error.description)")
-                if case .output = error { throw error }
-            }
-            outcomes.append(outcome)
-        }
-
-        let all = outcomes.flatMap(\.results)
-        let expected = loaded.profile.benchmarks.count * configs.count
-        let ok = all.filter { $0.status == .ok }.count
-        let status = ok == expected ? "completed" : (ok == 0 ? "failed" : "partial")
-        try storing { () throws(StoreError) in try store.finishRun(runId, status: status, at: Self.now()) }
-        return RunOutcome(runId: runId, status: status, devices: outcomes)
+        let models = Dictionary(compiled.values.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        let stateful = try storing { () throws(StoreError) in try store.items(runId) }
+        return Prepared(
+            runId: runId, runKey: runKey, configs: configs, work: Dictionary(grouping: stateful, by: \.device), models: models, binary: binary,
+            lockTimeoutSeconds: options.lockTimeoutSeconds, provenance: Provenance(profileHash: profileHash, planHash: planHash))
     }
 
-    private func runDevice(
-        _ config: DeviceConfig, runId: Int64, profile: LoadedProfile, models: [String: CompiledModel], binary: AgentBinary,
-        outcome: inout DeviceRunOutcome
-    ) throws(ControllerError) {
-        log("\(config.name): connecting")
-        let transport = try DeviceConnector.connect(config)
-        let client: AgentClient
-        if let facts = config.facts, facts.architecture != binary.architecture {
-            throw .agentArchitecture(device: config.name, board: facts.architecture, agent: binary.architecture, path: binary.path)
-        }
-        let probes = try config.probeConfig(in: workspace)
-        client = try Deployment.ensureAgent(transport, config: config, probes: probes, binary: binary)
-        outcome.plansPushed = try Deployment.pushPlans(Array(models.values), to: transport, config: config)
-        log("\(config.name): \(outcome.plansPushed) plan(s) pushed, \(models.count - outcome.plansPushed) already there")
-
-        let facts: DeviceFacts
-        do { facts = try client.probe() } catch let e as ControllerError { throw e } catch {
-            throw .agentFailed(device: config.name, reason: "\(error)")
-        }
-        let factsJSON = Self.json(facts)
-        try storing { () throws(StoreError) in
-            try store.recordDevice(
-                RunDeviceRecord(
-                    runId: runId, device: config.name, factsJSON: factsJSON, factsHash: PlanIdentity.hash(Data(factsJSON.utf8)),
-                    agentVersion: facts.agentVersion))
-        }
-
-        let requests = profile.profile.benchmarks.map { b in
-            BenchmarkRequest(
-                name: b.name, planPath: config.planPath(hash: models[b.compileKey]!.hash), planHash: models[b.compileKey]!.hash,
-                settings: profile.profile.effectiveSettings(for: b))
-        }
-        let modelOf = Dictionary(uniqueKeysWithValues: profile.profile.benchmarks.map { ($0.name, $0.model) })
-        var collected: [BenchmarkOutcome] = []
-        do {
-            try client.send(AgentRequest(command: .measure, benchmarks: requests)) { message in
-                guard case .result(let r) = message else { return }
-                guard let model = modelOf[r.benchmark] else {
-                    throw ControllerError.agentProtocol(device: config.name, reason: "result for unknown benchmark \(r.benchmark)")
-                }
-                // Statistics once per result: the median's bootstrap interval is not free.
-                let statistics = r.statistics
-                try store.recordResult(
-                    Self.record(r, statistics: statistics, runId: runId, device: config.name, model: model), samples: r.samplesNanoseconds,
-                    offsets: r.sampleOffsetsNanoseconds)
-                collected.append(r)
-                log(Self.describe(r, statistics: statistics, device: config.name))
+    /// An existing run: reload its profile text, recompile the models its unfinished items
+    /// need (refusing if a model changed since), and measure only what is not done.
+    private func reopen(_ runId: Int64, _ options: RunOptions) throws(ControllerError) -> Prepared {
+        let detail = try storing { () throws(StoreError) in try store.run(runId) }
+        guard let runKey = detail.run.runKey, let optionsJSON = detail.run.optionsJSON, let planHash = detail.run.planHash,
+            let stored = try? JSONDecoder().decode(StoredRunOptions.self, from: Data(optionsJSON.utf8)), !detail.items.isEmpty
+        else { throw .resume(runId: runId, reason: "it was stored by a BoardBench without run plans (before store v3); start a new run") }
+        let loaded = try ProfileLoader.parse(
+            detail.run.profileText, path: stored.profilePath, directory: stored.profileDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) })
+        let configs = try stored.devices.map { name throws(ControllerError) in try DeviceFile.load(name, in: workspace) }
+        let binary = try AgentBinary.locate(explicit: options.agentPath)
+        let specs = Dictionary(loaded.profile.benchmarks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var models: [String: CompiledModel] = [:]
+        var byKey: [String: CompiledModel] = [:]
+        for item in detail.items where item.state != .done {
+            guard let request = try? JSONDecoder().decode(BenchmarkRequest.self, from: Data(item.requestJSON.utf8)) else {
+                throw .resume(runId: runId, reason: "item \(item.device)/\(item.benchmark) has an unreadable request")
             }
-        } catch let e as ControllerError {
-            outcome.results = collected
-            throw e
-        } catch let e as StoreError {
-            outcome.results = collected
-            throw .output(path: workspace.databasePath, reason: e.description)
-        } catch {
-            outcome.results = collected
-            throw .agentFailed(device: config.name, reason: "\(error)")
+            guard models[request.planHash] == nil else { continue }
+            guard let spec = specs[item.benchmark] else {
+                throw .resume(runId: runId, reason: "the stored profile no longer names benchmark \(item.benchmark)")
+            }
+            let model: CompiledModel
+            if let known = byKey[spec.compileKey] {
+                model = known
+            } else {
+                model = try ModelCompiler.compile(spec.model, relativeTo: loaded.directory, inputShapes: spec.inputShapes ?? [])
+                byKey[spec.compileKey] = model
+            }
+            guard model.hash == request.planHash else {
+                throw .resume(
+                    runId: runId,
+                    reason:
+                        "model \(spec.model) changed since the run started (plan \(model.hash.prefix(12)), the run measured \(request.planHash.prefix(12))); start a new run to measure the new model"
+                )
+            }
+            models[model.hash] = model
         }
-        outcome.results = collected
+        try storing { () throws(StoreError) in
+            for config in configs { try store.updateItems(runId: runId, device: config.name, benchmarks: nil, state: .pending, error: nil) }
+            try store.reopenRun(runId)
+        }
+        let items = try storing { () throws(StoreError) in try store.items(runId) }
+        return Prepared(
+            runId: runId, runKey: runKey, configs: configs, work: Dictionary(grouping: items, by: \.device), models: models, binary: binary,
+            lockTimeoutSeconds: options.lockTimeoutSeconds ?? stored.lockTimeoutSeconds,
+            provenance: Provenance(profileHash: detail.run.profileHash, planHash: planHash))
+    }
+
+    private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T {
+        do { return try body() } catch { throw .output(path: workspace.databasePath, reason: error.description) }
     }
 
     static func record(_ r: BenchmarkOutcome, statistics: Statistics?, runId: Int64, device: String, model: String) -> ResultRecord {
@@ -167,10 +246,6 @@ public struct RunCoordinator {
         let repeats = r.repeatsPerSample > 1 ? " of \(r.repeatsPerSample) executions each" : ""
         return "\(device) \(r.benchmark): median \(Format.duration(s.median)) [\(Format.duration(s.medianLow95))–\(Format.duration(s.medianHigh95))], "
             + "p90 \(Format.duration(s.p90)) over \(s.count) samples\(repeats); \(StabilityVerdict.assess(s, conditions: r.conditions).summary)"
-    }
-
-    private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T {
-        do { return try body() } catch { throw .output(path: workspace.databasePath, reason: error.description) }
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1e9) }

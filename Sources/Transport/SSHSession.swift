@@ -85,6 +85,11 @@ public final class SSHSession: DeviceTransport {
                 label: endpoint.label,
                 reason: "libssh rejected the \(name) option: \(errorText(session))")
         }
+        // A gateway: libssh runs the command with /bin/sh -c (expanding %h, %p and %r) and
+        // speaks SSH over its stdin/stdout; the board's host key is still checked end to end.
+        if let proxy = endpoint.proxyCommand, ssh_options_set(session, SSH_OPTIONS_PROXYCOMMAND, proxy) != SSH_OK {
+            throw .invalidArgument(label: endpoint.label, reason: "libssh rejected the proxy command: \(errorText(session))")
+        }
     }
 
     private static func serverFingerprint(_ session: ssh_session, label: String) throws(TransportError) -> String {

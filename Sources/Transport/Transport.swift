@@ -72,10 +72,12 @@ public struct SSHEndpoint: Sendable, Equatable {
     /// Private key file; nil means ssh-agent, then the default keys in ~/.ssh.
     public var identityFile: String?
     public var connectTimeoutSeconds: Int
+    /// OpenSSH-style ProxyCommand reaching the board through a gateway; nil: connect directly.
+    public var proxyCommand: String?
 
     public init(
         label: String, host: String, port: Int = 22, user: String,
-        identityFile: String? = nil, connectTimeoutSeconds: Int = 10
+        identityFile: String? = nil, connectTimeoutSeconds: Int = 10, proxyCommand: String? = nil
     ) {
         self.label = label
         self.host = host
@@ -83,6 +85,7 @@ public struct SSHEndpoint: Sendable, Equatable {
         self.user = user
         self.identityFile = identityFile
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.proxyCommand = proxyCommand
     }
 }
 

@@ -19,8 +19,10 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore()
-        let coordinator = RunCoordinator(workspace: global.resolved, store: store, logger: global.logger())
-        let options = RunOptions(profile: profile, devices: device, agentPath: agent)
+        let logger = global.logger()
+        let coordinator = RunCoordinator(workspace: global.resolved, store: store, logger: logger)
+        var options = RunOptions(profile: profile, devices: device, agentPath: agent)
+        options.onEvent = { event in logger.info("\(event.line)") }
         let outcome = try boardbench.run { () throws(ControllerError) in try coordinator.run(options) }
         let detail = try boardbench.run { () throws(StoreError) in try store.run(outcome.runId) }
         if json {

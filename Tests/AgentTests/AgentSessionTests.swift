@@ -12,6 +12,11 @@ import Testing
         return messages
     }
 
+    /// The results among the messages, in order (`started` and heartbeats interleave).
+    func results(_ messages: [AgentMessage]) -> [BenchmarkOutcome] {
+        messages.compactMap { if case .result(let r) = $0 { r } else { nil } }
+    }
+
     @Test func measuresARealPlanAndKeepsEverySample() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bb-\(UUID().uuidString).plan").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -22,7 +27,8 @@ import Testing
         let messages = try serve(String(decoding: try JSONEncoder().encode(request), as: UTF8.self))
         guard case .hello(let hello)? = messages.first else { Issue.record("first message must be hello"); return }
         #expect(hello.protocol == AgentProtocol.version)
-        guard case .result(let r) = messages[1] else { Issue.record("expected a result"); return }
+        #expect(messages[1] == .started(.init(benchmark: "mlp", index: 0)))
+        guard let r = results(messages).first else { Issue.record("expected a result"); return }
         #expect(r.status == .ok && r.samplesNanoseconds.count == 9 && r.samplesNanoseconds.allSatisfy { $0 > 0 })
         #expect(r.sampleOffsetsNanoseconds.first == 0 && r.sampleOffsetsNanoseconds == r.sampleOffsetsNanoseconds.sorted())
         #expect(r.coldStartNanoseconds > 0 && r.weightBytes > 0 && r.arenaBytes > 0)
@@ -45,7 +51,9 @@ import Testing
                 BenchmarkRequest(name: "absent-core", planPath: path, planHash: "h", settings: MeasurementSettings(cores: "4095")),
             ])
         let messages = try serve(String(decoding: try JSONEncoder().encode(request), as: UTF8.self))
-        guard case .result(let pinned) = messages[1], case .result(let absent) = messages[2] else { Issue.record("expected results"); return }
+        let got = results(messages)
+        guard got.count == 2 else { Issue.record("expected results"); return }
+        let (pinned, absent) = (got[0], got[1])
         #expect(pinned.status == .ok && pinned.pinnedCores == [before.last ?? 0])
         #expect(absent.status == .failed && absent.error?.contains("CPU 4095 is not online here") == true)
         #expect(CPUAffinity.cores() == before)

@@ -1,0 +1,291 @@
+import BenchCore
+import Foundation
+import Logging
+import Store
+import Transport
+
+/// One device's share of a run, on its own thread: connect, deploy what is missing, collect
+/// journalled results, then measure the items still pending, one agent session at a time.
+/// Transport failures are retried with backoff; a benchmark that outruns its timeout gets its
+/// agent killed and is stored as timed out, and the rest go on in a new session.
+struct DeviceWorker: Sendable {
+    let config: DeviceConfig
+    let items: [RunItemRecord]
+    let runId: Int64
+    let runKey: String
+    let provenance: RunCoordinator.Provenance
+    let models: [String: CompiledModel]
+    let binary: AgentBinary
+    let lockTimeoutSeconds: Double?
+    let options: RunOptions
+    let workspace: Workspace
+    let store: any ResultStore
+    let logger: Logger
+
+    var device: String { config.name }
+
+    /// Thrown from the message handler when a benchmark outruns its timeout.
+    private struct BenchmarkTimeout: Error {
+        var benchmark: String
+        var seconds: Double
+    }
+
+    /// What a session carries over to the next attempt.
+    private final class State {
+        var pushed = 0
+        var results: [BenchmarkOutcome] = []
+        /// An agent that may still run on the board after a lost connection.
+        var strayAgentPid: Int32?
+        var factsHash: String?
+        var agentVersion: String?
+    }
+
+    func run() -> DeviceRunOutcome {
+        let state = State()
+        var outcome = DeviceRunOutcome(device: device, plansPushed: 0, results: [], error: nil)
+        var attempt = 1
+        while true {
+            do throws(ControllerError) {
+                try session(state, attempt: attempt)
+                let (done, failed) = try counts()
+                options.onEvent(.deviceFinished(device: device, done: done, failed: failed))
+                break
+            } catch {
+                if case .output = error {
+                    outcome.error = error
+                    break
+                }
+                if Self.isRetryable(error), attempt <= options.retries {
+                    let delay = options.retryBaseSeconds * pow(2, Double(attempt - 1))
+                    options.onEvent(.retrying(device: device, attempt: attempt, delaySeconds: delay, reason: error.description))
+                    Thread.sleep(forTimeInterval: delay)
+                    attempt += 1
+                    continue
+                }
+                outcome.error = error
+                options.onEvent(.deviceFailed(device: device, reason: error.description))
+                do {
+                    try store.updateItems(runId: runId, device: device, benchmarks: nil, state: .failed, error: error.description)
+                } catch let storeError {
+                    outcome.error = .output(path: workspace.databasePath, reason: storeError.description)
+                }
+                break
+            }
+        }
+        outcome.plansPushed = state.pushed
+        outcome.results = state.results
+        return outcome
+    }
+
+    /// Failures worth another attempt: the network, not the configuration or a refusal.
+    static func isRetryable(_ error: ControllerError) -> Bool {
+        switch error {
+        case .connectionLost: true
+        case .transport(let t):
+            switch t {
+            case .unreachable, .timedOut, .channel, .sftp: true
+            default: false
+            }
+        default: false
+        }
+    }
+
+    private func counts() throws(ControllerError) -> (done: Int, failed: Int) {
+        let mine = try storing { () throws(StoreError) in try store.items(runId) }.filter { $0.device == device }
+        return (mine.filter { $0.state == .done }.count, mine.filter { $0.state != .done }.count)
+    }
+
+    private func pending() throws(ControllerError) -> [RunItemRecord] {
+        try storing { () throws(StoreError) in try store.items(runId) }.filter { $0.device == device && $0.state != .done }
+            .sorted { $0.position < $1.position }
+    }
+
+    private func session(_ state: State, attempt: Int) throws(ControllerError) {
+        guard try !pending().isEmpty else { return }
+        options.onEvent(.connecting(device: device, attempt: attempt))
+        let transport = try DeviceConnector.connect(config)
+        if let facts = config.facts, facts.architecture != binary.architecture {
+            throw .agentArchitecture(device: device, board: facts.architecture, agent: binary.architecture, path: binary.path)
+        }
+        var client = try Deployment.ensureAgent(transport, config: config, probes: try config.probeConfig(in: workspace), binary: binary)
+        client.missedHeartbeats = options.missedHeartbeats
+        if let pid = state.strayAgentPid {
+            // The previous session's agent lost its host; end it before it holds the lock longer.
+            try client.kill(pid: pid)
+            state.strayAgentPid = nil
+        }
+
+        if state.factsHash == nil {
+            let facts: DeviceFacts
+            do { facts = try client.probe() } catch let e as ControllerError { throw e } catch {
+                throw .agentFailed(device: device, reason: "\(error)")
+            }
+            let factsJSON = RunCoordinator.json(facts)
+            let hash = PlanIdentity.hash(Data(factsJSON.utf8))
+            try storing { () throws(StoreError) in
+                try store.recordDevice(
+                    RunDeviceRecord(runId: runId, device: device, factsJSON: factsJSON, factsHash: hash, agentVersion: facts.agentVersion))
+            }
+            (state.factsHash, state.agentVersion) = (hash, facts.agentVersion)
+        }
+
+        try collect(client, state)
+        var remaining = try pending()
+        guard !remaining.isEmpty else { return removeJournal(transport) }
+        let needed = Set(remaining.compactMap { request($0)?.planHash }).compactMap { models[$0] }
+        let pushed = try Deployment.pushPlans(needed, to: transport, config: config)
+        state.pushed += pushed
+        options.onEvent(.pushed(device: device, plans: pushed, present: needed.count - pushed))
+
+        while !remaining.isEmpty {
+            let requests = remaining.compactMap { request($0) }
+            guard requests.count == remaining.count else {
+                throw .agentProtocol(device: device, reason: "a stored item's request does not decode; the store may be damaged")
+            }
+            do {
+                try measure(requests, client: client, state: state)
+            } catch let timeout as BenchmarkTimeout {
+                if let pid = state.strayAgentPid {
+                    try client.kill(pid: pid)
+                    state.strayAgentPid = nil
+                }
+                try recordTimeout(timeout, requests: requests, state: state)
+            } catch let e as ControllerError {
+                throw e
+            } catch {
+                throw .agentFailed(device: device, reason: "\(error)")
+            }
+            remaining = try pending()
+        }
+        removeJournal(transport)
+    }
+
+    private func request(_ item: RunItemRecord) -> BenchmarkRequest? {
+        try? JSONDecoder().decode(BenchmarkRequest.self, from: Data(item.requestJSON.utf8))
+    }
+
+    private var journal: JournalOptions { JournalOptions(directory: "\(config.workdir)/results", runKey: runKey) }
+
+    /// Stores what the board journalled for this run and the host never stored.
+    private func collect(_ client: AgentClient, _ state: State) throws(ControllerError) {
+        let items = Dictionary(uniqueKeysWithValues: self.items.map { ($0.benchmark, $0) })
+        var stored = 0, already = 0
+        do {
+            try client.send(AgentRequest(command: .collect, session: SessionOptions(heartbeatSeconds: options.heartbeatSeconds, journal: journal))) {
+                message in
+                guard case .result(let r) = message, let item = items[r.benchmark] else { return }
+                if try save(r, model: item.model, state: state) { stored += 1 } else { already += 1 }
+            }
+        } catch let e as ControllerError {
+            throw e
+        } catch let e as StoreError {
+            throw .output(path: workspace.databasePath, reason: e.description)
+        } catch {
+            throw .agentFailed(device: device, reason: "\(error)")
+        }
+        if stored + already > 0 { options.onEvent(.collected(device: device, stored: stored, alreadyStored: already)) }
+    }
+
+    /// One agent session measuring `requests` in order; returns when the agent is done.
+    private func measure(_ requests: [BenchmarkRequest], client: AgentClient, state: State) throws {
+        let holder = "\(DeviceConnector.currentUser())@\(ProcessInfo.processInfo.hostName), run \(runId)"
+        let session = SessionOptions(
+            heartbeatSeconds: options.heartbeatSeconds,
+            lock: LockOptions(path: config.effectiveLockPath, timeoutSeconds: lockTimeoutSeconds, holder: holder), journal: journal)
+        let byName = Dictionary(uniqueKeysWithValues: requests.map { ($0.name, $0) })
+        let models = Dictionary(uniqueKeysWithValues: self.items.map { ($0.benchmark, $0.model) })
+        var current: (name: String, deadline: Date, seconds: Double)?
+        do {
+            try client.send(
+                AgentRequest(command: .measure, benchmarks: requests, session: session),
+                onHello: { state.strayAgentPid = $0.pid }
+            ) { message in
+                switch message {
+                case .waiting(let w):
+                    options.onEvent(.waitingForLock(device: device, holder: w.holder, sinceUnixSeconds: w.sinceUnixSeconds))
+                case .started(let s):
+                    guard let r = byName[s.benchmark] else {
+                        throw ControllerError.agentProtocol(device: device, reason: "started unknown benchmark \(s.benchmark)")
+                    }
+                    current = (s.benchmark, Date().addingTimeInterval(r.settings.timeoutSeconds), r.settings.timeoutSeconds)
+                    options.onEvent(.started(device: device, benchmark: s.benchmark))
+                case .heartbeat:
+                    if let c = current, Date() > c.deadline { throw BenchmarkTimeout(benchmark: c.name, seconds: c.seconds) }
+                case .result(let r):
+                    guard let model = models[r.benchmark], byName[r.benchmark] != nil else {
+                        throw ControllerError.agentProtocol(device: device, reason: "result for unknown benchmark \(r.benchmark)")
+                    }
+                    current = nil
+                    _ = try save(r, model: model, state: state)
+                    state.results.append(r)
+                default:
+                    break
+                }
+            }
+            state.strayAgentPid = nil
+        } catch let e as StoreError {
+            throw ControllerError.output(path: workspace.databasePath, reason: e.description)
+        }
+    }
+
+    /// Stores a result (false when the run already held it) and reports it.
+    private func save(_ r: BenchmarkOutcome, model: String, state: State) throws -> Bool {
+        let statistics = r.statistics
+        var record = RunCoordinator.record(r, statistics: statistics, runId: runId, device: device, model: model)
+        record.hostVersion = BoardBenchVersion.current
+        record.agentVersion = state.agentVersion
+        record.factsHash = state.factsHash
+        record.profileHash = provenance.profileHash
+        record.runPlanHash = provenance.planHash
+        guard try store.recordResult(record, samples: r.samplesNanoseconds, offsets: r.sampleOffsetsNanoseconds) != nil else { return false }
+        options.onEvent(
+            .stored(device: device, benchmark: r.benchmark, ok: r.status == .ok, summary: RunCoordinator.describe(r, statistics: statistics, device: device)))
+        return true
+    }
+
+    private func recordTimeout(_ timeout: BenchmarkTimeout, requests: [BenchmarkRequest], state: State) throws(ControllerError) {
+        guard let r = requests.first(where: { $0.name == timeout.benchmark }) else { return }
+        var outcome = BenchmarkOutcome(
+            benchmark: r.name, planHash: r.planHash, status: .timedOut,
+            error: "did not finish within its timeout of \(Int(timeout.seconds)) s (timeoutSeconds); the agent was killed", runtimeVersion: "unknown",
+            settings: r.settings, startedAtUnixNanoseconds: RunCoordinator.now())
+        outcome.conditions = ["timed out"]
+        let model = items.first { $0.benchmark == r.name }?.model ?? ""
+        do { _ = try save(outcome, model: model, state: state) } catch let e as StoreError {
+            throw .output(path: workspace.databasePath, reason: e.description)
+        } catch {
+            throw .output(path: workspace.databasePath, reason: "\(error)")
+        }
+        state.results.append(outcome)
+        options.onEvent(.timedOut(device: device, benchmark: r.name, seconds: timeout.seconds))
+    }
+
+    /// Every item is stored: the board's journal of this run is no longer needed.
+    private func removeJournal(_ transport: any DeviceTransport) {
+        let path = journal.runDirectory
+        do {
+            let r = try transport.run(["rm", "-rf", "--", path], timeoutSeconds: 60)
+            if r.exitStatus != 0 {
+                logger.warning("\(device): could not remove the result journal \(path): \(String(decoding: r.stderr, as: UTF8.self))")
+            }
+        } catch {
+            logger.warning("\(device): could not remove the result journal \(path): \(error.description)")
+        }
+    }
+
+    private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T {
+        do { return try body() } catch { throw .output(path: workspace.databasePath, reason: error.description) }
+    }
+}
+
+/// A value shared between threads behind a lock.
+final class Locked<Value>: @unchecked Sendable {  // every access holds `lock`
+    private let lock = NSLock()
+    private var stored: Value
+
+    init(_ value: Value) { stored = value }
+
+    var value: Value { lock.withLock { stored } }
+
+    func update(_ body: (inout Value) -> Void) { lock.withLock { body(&stored) } }
+}

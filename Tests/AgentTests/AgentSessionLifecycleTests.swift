@@ -1,0 +1,157 @@
+import Agent
+import BenchCore
+import Foundation
+import ModelPlan
+import Probes
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Sessions: the board lock, heartbeats, the result journal and `collect`, and the test-only
+/// sleep workload, driven through `AgentSession` in process.
+@Suite struct AgentSessionLifecycleTests {
+    let directory: String
+    let planPath: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("bb-session-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        planPath = directory + "/mlp.plan"
+        try Data(try PlanCodec.encode(try BuiltinModels.graph(named: "mlp"))).write(to: URL(fileURLWithPath: planPath))
+    }
+
+    func serve(_ request: AgentRequest) throws -> [AgentMessage] {
+        let messages = MessageLog()
+        try AgentSession(root: SysfsRoot("/")) { messages.append($0) }.serve(requestBytes: Array(try JSONEncoder().encode(request)))
+        return messages.all
+    }
+
+    func sleeping(_ name: String, milliseconds: Double, iterations: Int) -> BenchmarkRequest {
+        BenchmarkRequest(
+            name: name, planPath: planPath, planHash: "h",
+            settings: MeasurementSettings(
+                warmupRuns: 0, warmupSeconds: 0, iterations: iterations, minSampleMilliseconds: 0, counters: [], energy: false,
+                testSleepMilliseconds: milliseconds))
+    }
+
+    @Test func sleepWorkloadHeartbeatsAndJournal() throws {
+        let journal = JournalOptions(directory: directory + "/results", runKey: "3f2a")
+        let request = AgentRequest(
+            command: .measure, benchmarks: [sleeping("nap[threads=1]", milliseconds: 40, iterations: 5)],
+            session: SessionOptions(heartbeatSeconds: 0.05, journal: journal))
+        let messages = try serve(request)
+        let results = messages.compactMap { if case .result(let r) = $0 { r } else { nil } }
+        let r = try #require(results.first)
+        // Each execution slept 40 ms instead of computing: the samples say so, and so does the result.
+        #expect(r.samplesNanoseconds.count == 5 && r.samplesNanoseconds.allSatisfy { $0 >= 40_000_000 })
+        #expect(r.conditions.contains { $0.hasPrefix("test workload") })
+        // 5 × 40 ms plus the cold start is well over four 50 ms heartbeat periods.
+        let beats = messages.compactMap { if case .heartbeat(let h) = $0 { h } else { nil } }
+        #expect(beats.count >= 2)
+        #expect(beats.map(\.sequence) == Array(1...beats.count))
+        #expect(beats.contains { $0.benchmark == "nap[threads=1]" })
+        #expect(messages.last == .done)
+
+        // The result was journalled under a file-safe name before it was sent...
+        let files = try FileManager.default.contentsOfDirectory(atPath: journal.runDirectory)
+        #expect(files == [JournalOptions.fileName(for: "nap[threads=1]")])
+        #expect(!files[0].contains("[") && !files[0].contains("="))
+        // ...and `collect` hands it back as it was.
+        let collected = try serve(AgentRequest(command: .collect, session: SessionOptions(journal: journal)))
+        let again = collected.compactMap { if case .result(let r) = $0 { r } else { nil } }
+        #expect(again == [r])
+        #expect(collected.last == .done)
+    }
+
+    @Test func journalFileNamesAreDistinctAndSafe() {
+        let names = ["a/b", "a_b", "a b", "../x", String(repeating: "z", count: 300)]
+        let files = names.map(JournalOptions.fileName(for:))
+        #expect(Set(files).count == names.count)
+        #expect(files.allSatisfy { !$0.contains("/") && $0.utf8.count <= 80 + 22 })
+        #expect(!JournalOptions.isValidRunKey("../etc") && JournalOptions.isValidRunKey("3f2a-77"))
+    }
+
+    @Test func aBusyBoardIsWaitedForThenGivenUpWithItsHolder() throws {
+        let lockPath = directory + "/board.lock"
+        // Another process holds the lock: a flock(1) child, as another user's agent would.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [lockPath, "sleep", "30"]
+        try holder.run()
+        defer {
+            holder.terminate()
+            holder.waitUntilExit()
+        }
+        var waited = 0
+        while !FileManager.default.fileExists(atPath: lockPath) || !isLocked(lockPath) {
+            usleep(20_000)
+            waited += 1
+            #expect(waited < 500, "flock(1) did not take the lock")
+            if waited >= 500 { return }
+        }
+        let request = AgentRequest(
+            command: .measure, benchmarks: [sleeping("nap", milliseconds: 1, iterations: 1)],
+            session: SessionOptions(lock: LockOptions(path: lockPath, timeoutSeconds: 0.5, holder: "tester@host, run 1")))
+        let messages = try serve(request)
+        #expect(messages.contains { if case .waiting(let w) = $0 { w.path == lockPath } else { false } })
+        guard case .error(let failure)? = messages.last else {
+            Issue.record("expected a board-busy error, got \(messages)")
+            return
+        }
+        #expect(failure.code == "board-busy" && failure.message.contains(lockPath) && failure.message.contains("gave up"))
+        #expect(!messages.contains { if case .result = $0 { true } else { false } })
+    }
+
+    @Test func theLockIsTakenNotedAndReleased() throws {
+        let lockPath = directory + "/free.lock"
+        let request = AgentRequest(
+            command: .measure, benchmarks: [sleeping("nap", milliseconds: 1, iterations: 1)],
+            session: SessionOptions(lock: LockOptions(path: lockPath, timeoutSeconds: 5, holder: "tester@host, run 2")))
+        let messages = try serve(request)
+        #expect(messages.last == .done)
+        // Created for every user of the board, and free again (emptied) after the session.
+        let attributes = try FileManager.default.attributesOfItem(atPath: lockPath)
+        #expect((attributes[.posixPermissions] as? Int) == 0o666)
+        #expect(!isLocked(lockPath))
+        #expect((try Data(contentsOf: URL(fileURLWithPath: lockPath))).isEmpty)
+    }
+
+    @Test func aSymlinkedLockIsRefused() throws {
+        let target = directory + "/elsewhere"
+        FileManager.default.createFile(atPath: target, contents: Data("keep".utf8))
+        let lockPath = directory + "/link.lock"
+        try FileManager.default.createSymbolicLink(atPath: lockPath, withDestinationPath: target)
+        let request = AgentRequest(
+            command: .measure, benchmarks: [sleeping("nap", milliseconds: 1, iterations: 1)],
+            session: SessionOptions(lock: LockOptions(path: lockPath, timeoutSeconds: 1, holder: "x")))
+        let messages = try serve(request)
+        guard case .error(let failure)? = messages.last else {
+            Issue.record("expected an error")
+            return
+        }
+        #expect(failure.code == "lock-failed" && failure.message.contains("symbolic link"))
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
+    }
+
+    /// Whether another open file description holds an exclusive flock on `path`.
+    func isLocked(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return true
+    }
+}
+
+/// Messages from the session and heartbeat threads, collected under a lock.
+final class MessageLog: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var messages: [AgentMessage] = []
+    func append(_ m: AgentMessage) { lock.withLock { messages.append(m) } }
+    var all: [AgentMessage] { lock.withLock { messages } }
+}
