@@ -53,6 +53,18 @@ public struct AgentSession {
                 try channel.send(.error(.init(code: "bad-request", message: "collect request without a `session.journal`")))
                 return
             }
+            // Under the lock: an agent that lost its host may still be finishing (and journalling)
+            // a benchmark of this run; its result is collected once it lets go.
+            var lock: BoardLock?
+            if let options = session.lock {
+                switch try BoardLock.acquire(options, onWait: { try channel.send(.waiting($0)) }) {
+                case .success(let l): lock = l
+                case .failure(let failure):
+                    try channel.send(.error(.init(code: failure.code, message: failure.description)))
+                    return
+                }
+            }
+            defer { withExtendedLifetime(lock) {} }
             let journal: ResultJournal
             do { journal = try ResultJournal(options) } catch {
                 try channel.send(.error(.init(code: "journal", message: error.description)))

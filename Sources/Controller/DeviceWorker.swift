@@ -164,6 +164,13 @@ struct DeviceWorker: Sendable {
         try? JSONDecoder().decode(BenchmarkRequest.self, from: Data(item.requestJSON.utf8))
     }
 
+    /// The board lock as this run asks for it; the holder note names user, host and run.
+    private var lock: LockOptions {
+        LockOptions(
+            path: config.effectiveLockPath, timeoutSeconds: lockTimeoutSeconds,
+            holder: "\(DeviceConnector.currentUser())@\(ProcessInfo.processInfo.hostName), run \(runId)")
+    }
+
     private var journal: JournalOptions { JournalOptions(directory: "\(config.workdir)/results", runKey: runKey) }
 
     /// Stores what the board journalled for this run and the host never stored.
@@ -171,10 +178,17 @@ struct DeviceWorker: Sendable {
         let items = Dictionary(uniqueKeysWithValues: self.items.map { ($0.benchmark, $0) })
         var stored = 0, already = 0
         do {
-            try client.send(AgentRequest(command: .collect, session: SessionOptions(heartbeatSeconds: options.heartbeatSeconds, journal: journal))) {
-                message in
-                guard case .result(let r) = message, let item = items[r.benchmark] else { return }
-                if try save(r, model: item.model, state: state) { stored += 1 } else { already += 1 }
+            let session = SessionOptions(heartbeatSeconds: options.heartbeatSeconds, lock: lock, journal: journal)
+            try client.send(AgentRequest(command: .collect, session: session)) { message in
+                switch message {
+                case .waiting(let w):
+                    options.onEvent(.waitingForLock(device: device, holder: w.holder, sinceUnixSeconds: w.sinceUnixSeconds))
+                case .result(let r):
+                    guard let item = items[r.benchmark] else { return }
+                    if try save(r, model: item.model, state: state) { stored += 1 } else { already += 1 }
+                default:
+                    break
+                }
             }
         } catch let e as ControllerError {
             throw e
@@ -188,10 +202,7 @@ struct DeviceWorker: Sendable {
 
     /// One agent session measuring `requests` in order; returns when the agent is done.
     private func measure(_ requests: [BenchmarkRequest], client: AgentClient, state: State) throws {
-        let holder = "\(DeviceConnector.currentUser())@\(ProcessInfo.processInfo.hostName), run \(runId)"
-        let session = SessionOptions(
-            heartbeatSeconds: options.heartbeatSeconds,
-            lock: LockOptions(path: config.effectiveLockPath, timeoutSeconds: lockTimeoutSeconds, holder: holder), journal: journal)
+        let session = SessionOptions(heartbeatSeconds: options.heartbeatSeconds, lock: lock, journal: journal)
         let byName = Dictionary(uniqueKeysWithValues: requests.map { ($0.name, $0) })
         let models = Dictionary(uniqueKeysWithValues: self.items.map { ($0.benchmark, $0.model) })
         var current: (name: String, deadline: Date, seconds: Double)?

@@ -30,6 +30,10 @@ extension SSHSession {
         let callbacks = UnsafeMutablePointer<ssh_channel_callbacks_struct>.allocate(capacity: 1)
         callbacks.initialize(to: ssh_channel_callbacks_struct())
         defer {
+            // libssh keeps a locally closed channel until the server's close arrives, and would
+            // call its callbacks then (on a later command of this session): unregister them
+            // before their memory goes.
+            ssh_remove_channel_callbacks(channel, callbacks)
             // Close before free so the server sees the channel end even on error paths.
             if ssh_channel_is_closed(channel) == 0 { ssh_channel_close(channel) }
             ssh_channel_free(channel)

@@ -21,7 +21,10 @@ struct Demo: ParsableCommand {
         let store = try global.openStore()
         let coordinator = RunCoordinator(workspace: ws, store: store, logger: logger)
         let outcome = try boardbench.run { () throws(ControllerError) in
-            try coordinator.run(RunOptions(profile: "quick", devices: ["local"], agentPath: agent))
+            var options = RunOptions(profile: "quick", devices: ["local"], agentPath: agent)
+            let progress = RunProgress(quiet: false)
+            options.onEvent = { progress.handle($0) }
+            return try coordinator.run(options)
         }
         let detail = try boardbench.run { () throws(StoreError) in try store.run(outcome.runId) }
         printOut(ResultsTable.render(detail))

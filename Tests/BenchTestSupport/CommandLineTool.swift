@@ -55,6 +55,49 @@ public enum CommandLineTool {
         return Result(status: status, stdout: out, stderr: err)
     }
 
+    /// A `boardbench` started in the background: wait for it, or kill it as a crash would.
+    public final class Background: @unchecked Sendable {  // used by one test thread
+        public let pid: pid_t
+        let outPath: String
+        let errPath: String
+
+        init(pid: pid_t, outPath: String, errPath: String) {
+            self.pid = pid
+            self.outPath = outPath
+            self.errPath = errPath
+        }
+
+        /// Sends `signal` (SIGKILL: the host dies without a chance to clean up).
+        public func kill(_ signal: Int32) { _ = Glibc.kill(pid, signal) }
+
+        /// Waits for the process and returns what it printed.
+        public func wait() -> Result {
+            let status = Spawn.wait(pid)
+            defer {
+                unlink(outPath)
+                unlink(errPath)
+            }
+            return Result(
+                status: status, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        }
+
+        /// stderr so far.
+        public var stderrSoFar: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+    }
+
+    /// Starts `boardbench` with `arguments` and returns at once.
+    public static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Background {
+        var env = ProcessInfo.processInfo.environment
+        env["BOARDBENCH_AGENT"] = agent
+        env.removeValue(forKey: "BOARDBENCH_DB")
+        for (k, v) in extra { env[k] = v }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bb-cli-\(UUID().uuidString)")
+        let outPath = scratch.path + ".out", errPath = scratch.path + ".err"
+        let pid = try Spawn.start(boardbench, arguments, stdoutPath: outPath, stderrPath: errPath, environment: env)
+        return Background(pid: pid, outPath: outPath, errPath: errPath)
+    }
+
     /// A fresh temporary directory, removed by the caller.
     public static func temporaryDirectory(_ prefix: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")

@@ -95,6 +95,12 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
         try start()
     }
 
+    /// Starts sshd again after `stop()`, on the same port with the same keys (a board back online).
+    public func restart() throws {
+        stop()
+        try start()
+    }
+
     /// Kills sshd and waits for it; safe to call repeatedly.
     public func stop() {
         lock.lock()
