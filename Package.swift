@@ -89,6 +89,6 @@ let package = Package(
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "TablesTests", dependencies: ["Tables"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["BenchTestSupport", "Controller", "BenchCore"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["BenchTestSupport", "Controller", "BenchCore", "Store"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,62 @@
+import ArgumentParser
+import BenchCore
+import Controller
+import Store
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare two runs benchmark by benchmark; exit 2 when anything regressed.",
+        discussion: """
+            A benchmark regresses when its median is slower beyond the threshold and the two medians' 95% intervals do not \
+            overlap, when a thresholded p90, p99 or mean is slower beyond its threshold, or when it was ok in the base run and \
+            failed in the new one (docs/methodology.md, "Comparing runs").
+            """)
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json, junit
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "BASE_RUN NEW_RUN, or NEW_RUN alone with --baseline.") var runIds: [Int64] = []
+    @Option(help: "Compare against the run this baseline names (see `baseline save`).") var baseline: String?
+    @Option(
+        name: .customLong("threshold"),
+        help: "Percent beyond which a change counts: PERCENT (the median) or p50|p90|p99|mean=PERCENT; repeat for several (default p50=5).")
+    var thresholdSpecs: [String] = []
+    @Flag(help: "Print one JSON document (same as --format json).") var json = false
+    @Option(help: "text, json or junit (JUnit XML for CI).") var format: OutputFormat?
+    @Option(name: .shortAndLong, help: "Write the output to this file instead of stdout.") var output: String?
+
+    var outputFormat: OutputFormat { json ? .json : format ?? .text }
+
+    func validate() throws {
+        if baseline != nil, runIds.count != 1 { throw ValidationError("with --baseline NAME give only NEW_RUN") }
+        if baseline == nil, runIds.count != 2 { throw ValidationError("give BASE_RUN NEW_RUN, or --baseline NAME NEW_RUN") }
+        if json, let format, format != .json { throw ValidationError("--json and --format \(format.rawValue) disagree; give one") }
+        do { _ = try ComparisonThresholds.parse(thresholdSpecs) } catch { throw ValidationError(error.description) }
+    }
+
+    func run() throws {
+        let thresholds = try boardbench.run { () throws(ControllerError) in try ComparisonThresholds.parse(thresholdSpecs) }
+        let store = try global.openStore()
+        let (base, new) = try boardbench.run { () throws(StoreError) in
+            let baseId = try baseline.map { name throws(StoreError) in try store.baseline(name).runId } ?? runIds[0]
+            return (try store.run(baseId), try store.run(runIds[runIds.count - 1]))
+        }
+        let comparison = RunComparison(base: base, new: new, thresholds: thresholds, baseline: baseline)
+        let document =
+            switch outputFormat {
+            case .text: comparison.text()
+            case .json: try Views.encode(comparison)
+            case .junit: comparison.junit()
+            }
+        if let output {
+            try boardbench.run { () throws(ControllerError) in try OutputFile.write(document + "\n", to: output) }
+            if !global.quiet { printError("boardbench: wrote \(output)") }
+        } else {
+            printOut(document)
+        }
+        if !global.quiet && (outputFormat != .text || output != nil) { printError("boardbench: \(comparison.summaryLine)") }
+        if comparison.regression { throw ExitCode(ExitStatus.regression.rawValue) }
+    }
+}
