@@ -132,7 +132,7 @@ extension Doctor {
                 switch location.flatMap({ railPresent(t, $0) }) {
                 case true?: found.append(rail)
                 case false?: missing.append("\(rail) configured but \(location?.text ?? "its sensor") is absent")
-                case nil: found.append("\(rail), not checked until a run measures energy")
+                case nil: found.append("\(rail), whose sensor could not be looked for (the agent reports it when a run measures energy)")
                 }
             } else {
                 missing.append("no power rail (\(origin))")
@@ -187,8 +187,7 @@ extension Doctor {
         case .command(let command):
             argv = ["sh", "-c", #"case $1 in */*) [ -x "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 ;; esac"#, "sh", command]
         }
-        guard let r = try? t.run(argv, timeoutSeconds: 30) else { return nil }
-        return r.exitStatus == 0
+        do { return try t.run(argv, timeoutSeconds: 30).exitStatus == 0 } catch { return nil }
     }
 
     public static let governorFix = "echo performance | sudo tee /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor"

@@ -250,17 +250,28 @@ public enum Doctor {
                     fix: deploy), false
             )
         }
-        if let binary, let local = try? binary.sha256(), let remote = try? t.run(["sha256sum", path], timeoutSeconds: 120),
-            remote.exitStatus == 0, String(decoding: remote.stdout, as: UTF8.self).split(separator: " ").first.map(String.init) != local
-        {
+        let answers = "agent \(version) at \(path) answers, protocol \(hello.protocol)"
+        guard let binary else { return (DoctorCheck("agent", .pass, "\(answers) (no agent on this host to compare bytes with)"), true) }
+        let remote: String?
+        do {
+            let r = try t.run(["sha256sum", path], timeoutSeconds: 120)
+            remote = r.exitStatus == 0 ? String(decoding: r.stdout, as: UTF8.self).split(separator: " ").first.map(String.init) : nil
+        } catch {
+            return (DoctorCheck("agent", .fail, error.description, exitStatus: error.exitStatus), true)
+        }
+        let local: String
+        do { local = try binary.sha256() } catch {
+            return (DoctorCheck("agent", .pass, "\(answers) (bytes not compared: \(error.description))"), true)
+        }
+        guard let remote else { return (DoctorCheck("agent", .pass, "\(answers) (bytes not compared: `sha256sum` failed on the board)"), true) }
+        guard remote == local else {
             return (
                 DoctorCheck(
-                    "agent", .warn,
-                    "agent \(version) answers (protocol \(hello.protocol)) but differs from \(binary.path); the next `run` or `device probe` replaces it",
-                    fix: deploy), true
+                    "agent", .warn, "\(answers) but differs from \(binary.path); the next `run` or `device probe` replaces it", fix: deploy),
+                true
             )
         }
-        return (DoctorCheck("agent", .pass, "agent \(version) at \(path) answers, protocol \(hello.protocol)"), true)
+        return (DoctorCheck("agent", .pass, answers), true)
     }
 
     // MARK: - Disk

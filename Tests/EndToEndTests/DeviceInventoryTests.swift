@@ -88,6 +88,21 @@ struct DeviceInventoryTests {
         #expect(held.result.status == 0)
         #expect(held.checks["lock"]?["status"] as? String == "warn")
         #expect((held.checks["lock"]?["reason"] as? String)?.contains("is held now") == true, "\(held.checks["lock"] ?? [:])")
+
+        // Another build of this version on the board is a warning with the redeploy command; no agent at all too.
+        let agent = remote + "/agent/0.1.0/boardbench-agent"
+        let handle = try #require(FileHandle(forWritingAtPath: agent))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("another build".utf8))
+        try handle.close()
+        let differs = try doctor("d1").checks["agent"]
+        #expect(differs?["status"] as? String == "warn" && (differs?["reason"] as? String)?.contains("differs from") == true, "\(differs ?? [:])")
+        #expect(differs?["fix"] as? String == "boardbench device probe d1")
+        try FileManager.default.removeItem(atPath: agent)
+        let absent = try doctor("d1")
+        #expect(absent.result.status == 0)
+        #expect(absent.checks["agent"]?["status"] as? String == "warn")
+        #expect((absent.checks["agent"]?["reason"] as? String)?.contains("not deployed yet; `boardbench run` or `device probe` deploys it") == true)
     }
 
     @Test func doctorFailsAChangedHostKeyWithBothFingerprints() throws {
