@@ -20,8 +20,12 @@ public enum DeviceFile {
         } catch {
             throw error
         }
-        if let problem = config.problem() { throw .deviceFile(path: path, reason: problem) }
-        guard config.name == name else { throw .deviceFile(path: path, reason: "field name: says \(config.name.debugDescription), the file is named \(name)") }
+        // Checks made after decoding name the line too (YAMLConfig.locate).
+        if let problem = config.problem() { throw .deviceFile(path: path, reason: YAMLConfig.locate(problem, in: text)) }
+        guard config.name == name else {
+            let problem = "field name: says \(config.name.debugDescription), the file is named \(name)"
+            throw .deviceFile(path: path, reason: YAMLConfig.locate(problem, in: text))
+        }
         return config
     }
 

@@ -10,9 +10,19 @@ enum YAMLConfig {
         } catch let error as DecodingError {
             throw .profile(path: path, reason: describe(error, text: text))
         } catch {
-            // Yams syntax errors already carry "line:column: message".
-            throw .profile(path: path, reason: "not valid YAML: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))")
+            throw .profile(path: path, reason: syntax(error, text: text))
         }
+    }
+
+    /// Puts the line of the field a validation message names ("field port: must be ...") in front
+    /// of it, so checks made after decoding point into the file as decode errors do. A field that
+    /// is absent from the file has no line; the message is returned unchanged.
+    static func locate(_ problem: String, in text: String) -> String {
+        guard problem.hasPrefix("field "), let colon = problem.firstIndex(of: ":") else { return problem }
+        let field = problem[problem.index(problem.startIndex, offsetBy: 6)..<colon]
+        let keys = field.split(separator: ".").map(String.init)
+        guard !keys.isEmpty, let line = lineOfKey(keys, in: text) else { return problem }
+        return "line \(line): \(problem)"
     }
 
     private static func describe(_ error: DecodingError, text: String) -> String {
@@ -26,12 +36,34 @@ enum YAMLConfig {
         case .valueNotFound(let type, let c): return "\(at(c.codingPath)): expected \(friendly(type)), found nothing"
         case .keyNotFound(let key, let c): return "\(at(c.codingPath)): missing required field \(key.stringValue)"
         case .dataCorrupted(let c):
-            if let underlying = c.underlyingError {
-                return "not valid YAML: \(String(describing: underlying).replacingOccurrences(of: "\n", with: " "))"
-            }
+            if let underlying = c.underlyingError { return syntax(underlying, text: text) }
             return "\(at(c.codingPath)): \(c.debugDescription)"
         @unknown default: return "\(error)"
         }
+    }
+
+    /// A parse failure: the line and field of the construct libyaml was reading, where it gave up,
+    /// and libyaml's own words (without the source snippet Yams appends).
+    private static func syntax(_ error: any Error, text: String) -> String {
+        let located: (mark: Mark, problem: String, context: YamlError.Context?)? =
+            switch error as? YamlError {
+            case .scanner(let context, let problem, let mark, _): (mark, problem, context)
+            case .parser(let context, let problem, let mark, _): (mark, problem, context)
+            case .composer(let context, let problem, let mark, _): (mark, problem, context)
+            default: nil
+            }
+        guard let located else {
+            return "not valid YAML: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))"
+        }
+        // libyaml often notices a problem lines after the construct it was reading (an unclosed
+        // list): that construct's line names the field, the place it gave up follows.
+        let mark = located.mark
+        guard let context = located.context, context.mark.line != mark.line else {
+            let field = fieldNear(line: mark.line, in: text).map { "field \($0): " } ?? ""
+            return "line \(mark.line), column \(mark.column): \(field)not valid YAML: \(located.problem)"
+        }
+        let field = fieldNear(line: context.mark.line, in: text).map { "field \($0): " } ?? ""
+        return "line \(context.mark.line): \(field)not valid YAML: \(located.problem) \(context.text) (noticed at line \(mark.line), column \(mark.column))"
     }
 
     private static func friendly(_ type: Any.Type) -> String {
@@ -40,12 +72,16 @@ enum YAMLConfig {
         case is String.Type: "text"
         case is Bool.Type: "true or false"
         case is Double.Type: "a number"
+        // Yams names its node kinds when the YAML has the wrong shape for a field.
+        case is Node.Scalar.Type: "a single value, not a list or mapping"
+        case is Node.Sequence.Type: "a list"
+        case is Node.Mapping.Type: "a mapping"
         default: "\(type)".contains("Array") ? "a list" : "a mapping"
         }
     }
 
     /// Line (1-based) of the deepest node the coding path reaches.
-    private static func lineOf(_ path: [any CodingKey], in text: String) -> Int? {
+    static func lineOf(_ path: [any CodingKey], in text: String) -> Int? {
         guard var node = try? Yams.compose(yaml: text) else { return nil }
         for key in path {
             if let i = key.intValue, let seq = node.sequence, i < seq.count {
@@ -57,5 +93,41 @@ enum YAMLConfig {
             }
         }
         return node.mark.map { $0.line }
+    }
+
+    /// Line (1-based) of the key at the end of `keys` (nested mapping keys), or nil when the file
+    /// does not have it. The key's own line, not its value's: a block mapping starts a line later.
+    static func lineOfKey(_ keys: [String], in text: String) -> Int? {
+        guard var node = try? Yams.compose(yaml: text) else { return nil }
+        var line: Int?
+        for key in keys {
+            guard let map = node.mapping, let pair = map.first(where: { $0.key.string == key }) else { return nil }
+            line = pair.key.mark?.line
+            node = pair.value
+        }
+        return line
+    }
+
+    /// The dotted key path being written at `line` (the nearest key at or above it, with the
+    /// less indented keys that enclose it), for errors where the YAML does not parse at all.
+    static func fieldNear(line: Int, in text: String) -> String? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var path: [String] = []
+        var indentLimit = Int.max
+        var index = min(line, lines.count) - 1
+        while index >= 0 {
+            let raw = lines[index]
+            index -= 1
+            let indent = raw.prefix { $0 == " " }.count
+            var body = raw.dropFirst(indent)
+            if body.hasPrefix("- ") { body = body.dropFirst(2) }
+            guard indent < indentLimit, !body.hasPrefix("#"), let colon = body.firstIndex(of: ":") else { continue }
+            let key = body[..<colon].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            guard !key.isEmpty, !key.contains(" "), !key.contains("{"), !key.contains("[") else { continue }
+            path.insert(key, at: 0)
+            indentLimit = indent
+            if indent == 0 { break }
+        }
+        return path.isEmpty ? nil : path.joined(separator: ".")
     }
 }
