@@ -38,7 +38,7 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
         case .agentArchitecture(let device, let board, let agent, let path):
             "\(device) is \(board) but the agent at \(path) is built for \(agent): build one for \(board) as docs/cross-build.md says and pass --agent PATH"
         case .agentMissingLibraries(let device, let missing):
-            "\(missing.map(\.soname).joined(separator: ", ")) missing on \(device): sudo apt install \(missing.map(\.debianPackage).joined(separator: " "))"
+            "\(missing.map(\.soname).joined(separator: ", ")) missing on \(device): sudo apt-get install \(missing.map(\.debianPackage).joined(separator: " "))"
         case .glibcTooOld(let device, let board, let needed):
             "\(device) has glibc \(board) but the agent needs at least \(needed): build the agent against an older sysroot (docs/cross-build.md)"
         case .agentProtocol(let device, let reason): "device \(device): the agent broke the protocol: \(reason)"

@@ -129,7 +129,7 @@ import Testing
         #expect(e1?.description.contains("pi4 is aarch64") == true && e1?.description.contains("docs/cross-build.md") == true)
         let missing = PreflightReport(architecture: "x86_64", glibc: "2.36", missingLibraries: [RequiredLibrary.agentLibraries[1]])
         let e2 = #expect(throws: ControllerError.self) { try Preflight.check(missing, agent: agent, device: "pi4") }
-        #expect(e2?.description == "libpfm.so.4 missing on pi4: sudo apt install libpfm4")
+        #expect(e2?.description == "libpfm.so.4 missing on pi4: sudo apt-get install libpfm4")
         let old = PreflightReport(architecture: "x86_64", glibc: "2.31", missingLibraries: [])
         let e3 = #expect(throws: ControllerError.self) { try Preflight.check(old, agent: agent, device: "pi4") }
         #expect(e3?.exitStatus == .configuration)
