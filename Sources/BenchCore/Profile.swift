@@ -3,12 +3,16 @@ public struct Profile: Codable, Sendable, Equatable {
     public var name: String
     public var description: String?
     public var settings: SettingsOverride?
+    /// Parameters swept for every benchmark (before each benchmark's own `sweep`); nil once
+    /// the loader has expanded the profile.
+    public var sweep: Sweep?
     public var benchmarks: [BenchmarkSpec]
 
-    public init(name: String, description: String? = nil, settings: SettingsOverride? = nil, benchmarks: [BenchmarkSpec]) {
+    public init(name: String, description: String? = nil, settings: SettingsOverride? = nil, sweep: Sweep? = nil, benchmarks: [BenchmarkSpec]) {
         self.name = name
         self.description = description
         self.settings = settings
+        self.sweep = sweep
         self.benchmarks = benchmarks
     }
 
@@ -27,12 +31,22 @@ public struct BenchmarkSpec: Codable, Sendable, Equatable {
     /// first input) or `NAME:1x3x224x224`.
     public var inputShapes: [String]?
     public var settings: SettingsOverride?
+    /// Parameters to expand this entry over (docs/formats.md, "Sweeps"); nil once expanded.
+    public var sweep: Sweep?
+    /// For a benchmark expanded from a sweep: its value of each swept parameter, in sweep
+    /// order (nil for a benchmark written as it is).
+    public var parameters: [SweepParameter]?
 
-    public init(name: String, model: String, inputShapes: [String]? = nil, settings: SettingsOverride? = nil) {
+    public init(
+        name: String, model: String, inputShapes: [String]? = nil, settings: SettingsOverride? = nil, sweep: Sweep? = nil,
+        parameters: [SweepParameter]? = nil
+    ) {
         self.name = name
         self.model = model
         self.inputShapes = inputShapes
         self.settings = settings
+        self.sweep = sweep
+        self.parameters = parameters
     }
 
     /// Identifies what gets compiled: the model and the shapes it is compiled for.

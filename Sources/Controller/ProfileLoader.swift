@@ -1,7 +1,8 @@
 import BenchCore
 import Foundation
 
-/// A profile as loaded: the parsed value, its exact text (stored with every run) and where it came from.
+/// A profile as loaded: the parsed value (sweeps expanded), its exact text (stored with every
+/// run) and where it came from.
 public struct LoadedProfile: Sendable {
     public var profile: Profile
     public var text: String
@@ -28,15 +29,16 @@ public enum ProfileLoader {
         return try parse(embedded.text, path: embedded.path, directory: nil)
     }
 
+    /// Decodes and checks a profile and expands its sweeps (`ProfileSweep`), so the result
+    /// holds only plain benchmarks; `text` stays as written.
     public static func parse(_ text: String, path: String, directory: URL?) throws(ControllerError) -> LoadedProfile {
-        let profile = try YAMLConfig.decode(Profile.self, from: text, path: path)
-        guard !profile.benchmarks.isEmpty else { throw .profile(path: path, reason: "field benchmarks: needs at least one benchmark") }
-        var seen = Set<String>()
-        for (i, b) in profile.benchmarks.enumerated() {
-            guard EntityName.isValid(b.name) else {
-                throw .profile(path: path, reason: "field benchmarks[\(i)].name: \(b.name.debugDescription) must match \(EntityName.rule)")
-            }
-            guard seen.insert(b.name).inserted else { throw .profile(path: path, reason: "field benchmarks[\(i)].name: \(b.name) appears twice") }
+        let written = try YAMLConfig.decode(Profile.self, from: text, path: path)
+        guard !written.benchmarks.isEmpty else { throw .profile(path: path, reason: "field benchmarks: needs at least one benchmark") }
+        for (i, b) in written.benchmarks.enumerated() where !EntityName.isValid(b.name) {
+            throw .profile(path: path, reason: "field benchmarks[\(i)].name: \(b.name.debugDescription) must match \(EntityName.rule)")
+        }
+        let profile = try ProfileSweep.expand(written, path: path, text: text, directory: directory)
+        for b in profile.benchmarks {
             if let problem = profile.effectiveSettings(for: b).problem() {
                 throw .profile(path: path, reason: "benchmark \(b.name): \(problem)")
             }
