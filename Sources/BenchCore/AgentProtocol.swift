@@ -66,19 +66,9 @@ public struct JournalOptions: Codable, Sendable, Equatable {
             }
     }
 
-    /// A file name for a benchmark's result: its name with every byte outside [A-Za-z0-9._-]
-    /// replaced by "_", cut to 80 bytes, plus the name's FNV-1a hash so distinct names never collide.
-    public static func fileName(for benchmark: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var safe = ""
-        for c in benchmark.utf8 {
-            hash = (hash ^ UInt64(c)) &* 0x100_0000_01b3
-            let ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 45 || c == 95 || c == 46
-            if safe.utf8.count < 80 { safe.append(ok ? Character(Unicode.Scalar(c)) : "_") }
-        }
-        let hex = String(hash, radix: 16)
-        return "\(safe)-\(String(repeating: "0", count: 16 - hex.count))\(hex).json"
-    }
+    /// A file name for a benchmark's result: `EntityName.fileKey(for:)` (safe characters, a
+    /// short prefix and the name's hash, so distinct names never collide) plus ".json".
+    public static func fileName(for benchmark: String) -> String { EntityName.fileKey(for: benchmark) + ".json" }
 }
 
 public struct AgentRequest: Codable, Sendable, Equatable {

@@ -39,7 +39,7 @@ import Testing
     @Test func sleepWorkloadHeartbeatsAndJournal() throws {
         let journal = JournalOptions(directory: directory + "/results", runKey: "3f2a")
         let request = AgentRequest(
-            command: .measure, benchmarks: [sleeping("nap[threads=1]", milliseconds: 40, iterations: 5)],
+            command: .measure, benchmarks: [sleeping("nap.threads-1", milliseconds: 40, iterations: 5)],
             session: SessionOptions(heartbeatSeconds: 0.05, journal: journal))
         let messages = try serve(request)
         let results = messages.compactMap { if case .result(let r) = $0 { r } else { nil } }
@@ -51,13 +51,13 @@ import Testing
         let beats = messages.compactMap { if case .heartbeat(let h) = $0 { h } else { nil } }
         #expect(beats.count >= 2)
         #expect(beats.map(\.sequence) == Array(1...beats.count))
-        #expect(beats.contains { $0.benchmark == "nap[threads=1]" })
+        #expect(beats.contains { $0.benchmark == "nap.threads-1" })
         #expect(messages.last == .done)
 
         // The result was journalled under a file-safe name before it was sent...
         let files = try FileManager.default.contentsOfDirectory(atPath: journal.runDirectory)
-        #expect(files == [JournalOptions.fileName(for: "nap[threads=1]")])
-        #expect(!files[0].contains("[") && !files[0].contains("="))
+        #expect(files == [JournalOptions.fileName(for: "nap.threads-1")])
+        #expect(files[0].hasPrefix("nap.threads-1-") && files[0].hasSuffix(".json"))
         // ...and `collect` hands it back as it was.
         let collected = try serve(AgentRequest(command: .collect, session: SessionOptions(journal: journal)))
         let again = collected.compactMap { if case .result(let r) = $0 { r } else { nil } }
@@ -69,7 +69,7 @@ import Testing
         let names = ["a/b", "a_b", "a b", "../x", String(repeating: "z", count: 300)]
         let files = names.map(JournalOptions.fileName(for:))
         #expect(Set(files).count == names.count)
-        #expect(files.allSatisfy { !$0.contains("/") && $0.utf8.count <= 80 + 22 })
+        #expect(files.allSatisfy { !$0.contains("/") && !$0.hasPrefix(".") && $0.utf8.count <= 57 + 5 })
         #expect(!JournalOptions.isValidRunKey("../etc") && JournalOptions.isValidRunKey("3f2a-77"))
     }
 
