@@ -55,7 +55,8 @@ public enum DeviceFile {
         let fields: [(String, String?)] = [
             ("name", config.name), ("transport", config.transport.rawValue), ("host", config.host),
             ("port", config.port.map(String.init)), ("user", config.user), ("identity", config.identity),
-            ("workdir", config.workdir), ("sysfsRoot", config.sysfsRoot), ("hostKeyFingerprint", config.hostKeyFingerprint),
+            ("workdir", config.workdir), ("sysfsRoot", config.sysfsRoot), ("lockPath", config.lockPath),
+            ("proxyCommand", config.proxyCommand), ("hostKeyFingerprint", config.hostKeyFingerprint),
         ]
         let current = existing.flatMap { try? YAMLDecoder().decode(DeviceConfig.self, from: $0) }
         for (key, value) in fields {
@@ -80,6 +81,8 @@ public enum DeviceFile {
         case "identity": c.identity
         case "workdir": c.workdir
         case "sysfsRoot": c.sysfsRoot
+        case "lockPath": c.lockPath
+        case "proxyCommand": c.proxyCommand
         case "hostKeyFingerprint": c.hostKeyFingerprint
         default: nil
         }

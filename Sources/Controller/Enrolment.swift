@@ -12,6 +12,10 @@ public struct EnrolOptions: Sendable {
     public var identity: String?
     public var workdir: String?
     public var sysfsRoot: String?
+    /// The board's lock file (`DeviceConfig.lockPath`).
+    public var lockPath: String?
+    /// Reach the board through a gateway (`DeviceConfig.proxyCommand`).
+    public var proxyCommand: String?
     public var acceptNewHostKey = false
     public var expectedFingerprint: String?
     public var agentPath: String?
@@ -39,6 +43,8 @@ public enum Enrolment {
         if let v = o.user { config.user = v }
         if let v = o.identity { config.identity = URL(fileURLWithPath: v).standardizedFileURL.path }
         if let v = o.sysfsRoot { config.sysfsRoot = v }
+        if let v = o.lockPath { config.lockPath = v }
+        if let v = o.proxyCommand { config.proxyCommand = v }
         if config.transport == .ssh, config.host == nil {
             throw .invalidArgument("device \(o.name): give --host HOST (or --local for this machine)")
         }

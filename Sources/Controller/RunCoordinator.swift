@@ -241,7 +241,7 @@ public struct RunCoordinator: Sendable {
 
     static func describe(_ r: BenchmarkOutcome, statistics: Statistics?, device: String) -> String {
         guard let s = statistics else {
-            return "\(device) \(r.benchmark): failed: \(r.error ?? "no samples")"
+            return "\(device) \(r.benchmark): \(r.status.rawValue): \(r.error ?? "no samples")"
         }
         let repeats = r.repeatsPerSample > 1 ? " of \(r.repeatsPerSample) executions each" : ""
         return "\(device) \(r.benchmark): median \(Format.duration(s.median)) [\(Format.duration(s.medianLow95))–\(Format.duration(s.medianHigh95))], "

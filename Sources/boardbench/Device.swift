@@ -23,6 +23,9 @@ extension Device {
         @Flag(help: "Use this machine as the device (no SSH).") var local = false
         @Option(help: "Directory on the device for agents, plans and results (default ~/.boardbench).") var workdir: String?
         @Option(help: "Root for sysfs/procfs reads on the device (fixture trees).") var sysfsRoot: String?
+        @Option(help: "The board's lock file, shared by all its users (default \(DeviceConfig.defaultLockPath)).") var lockPath: String?
+        @Option(help: "Reach the board through a gateway: an OpenSSH-style ProxyCommand (%h %p %r), e.g. 'ssh -W %h:%p gw'.")
+        var proxyCommand: String?
         @Flag(help: "Trust the host key shown (first contact, or a reinstalled board).") var acceptNewHostKey = false
         @Option(help: "Require this host key fingerprint (SHA256:...).") var hostKeyFingerprint: String?
         @Option(help: "Agent executable to deploy (default: BOARDBENCH_AGENT, then next to boardbench).") var agent: String?
@@ -39,6 +42,7 @@ extension Device {
         func run() throws {
             var o = EnrolOptions(name: name)
             (o.local, o.host, o.port, o.user, o.identity) = (local, host, port, user, identity)
+            (o.lockPath, o.proxyCommand) = (lockPath, proxyCommand)
             (o.workdir, o.sysfsRoot, o.acceptNewHostKey, o.expectedFingerprint, o.agentPath) =
                 (workdir, sysfsRoot, acceptNewHostKey, hostKeyFingerprint, agent)
             let logger = global.logger()

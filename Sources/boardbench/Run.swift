@@ -79,7 +79,7 @@ enum ResultsTable {
                         String(format: "%.1f%%", s.coefficientOfVariation * 100), verdict.summary,
                     ])
             } else {
-                rows.append([r.record.device, r.record.benchmark, "failed: \(r.record.error ?? "no samples")", "", "", "", "", ""])
+                rows.append([r.record.device, r.record.benchmark, "\(r.record.status): \(r.record.error ?? "no samples")", "", "", "", "", ""])
             }
         }
         let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }

@@ -242,4 +242,45 @@ struct FarmTests {
         #expect(after.results.count == 4 && after.results.filter { $0.record.device == "up" }.count == 2)
         #expect(after.run.status == "completed")
     }
+
+    @Test func aBoardBehindAGatewayIsEnrolledAndRunThroughIt() throws {
+        let gateway = try SSHServer(name: "gateway"), board = try SSHServer(name: "behind")
+        // The board's host name resolves nowhere: only the gateway's forwarding reaches it.
+        let proxy =
+            "ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -i \(gateway.clientKeyPath) "
+            + "-p \(gateway.port) -W 127.0.0.1:%p \(gateway.user)@127.0.0.1"
+        let enrol = try cli([
+            "device", "enrol", "hidden", "--host", "board.invalid", "--port", "\(board.port)", "--user", board.user, "--identity",
+            board.clientKeyPath, "--workdir", board.workdir + "/bb", "--lock-path", board.directory + "/board.lock", "--proxy-command", proxy,
+            "--accept-new-host-key",
+        ])
+        #expect(enrol.status == 0, "\(enrol.stderr)")
+        let file = try String(contentsOf: workspace.appendingPathComponent("Devices/hidden.yaml"), encoding: .utf8)
+        #expect(file.contains("proxyCommand:") && file.contains("lockPath:"))
+        // The board's own host key is pinned, end to end through the gateway.
+        #expect(file.contains("hostKeyFingerprint: \(try board.hostKeyFingerprint)"))
+        let path = try profile("gw", count: 1, sleepMs: 5, iterations: 3)
+        let run = try cli(["run", "--profile", path, "--device", "hidden", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try store().run(try runId(run.stdout)).results.map(\.record.status) == ["ok"])
+    }
+
+    @Test func resumeRefusesAModelThatChangedSinceTheRunStarted() throws {
+        let board = try SSHServer(name: "changed")
+        try enrol(board, as: "gone")
+        board.stop()
+        let plan = workspace.appendingPathComponent("m.plan").path
+        #expect(try CommandLineTool.run(["compile", "builtin:mlp", "-o", plan]).status == 0)
+        let extra = "  - name: file-model\n    model: m.plan\n"
+        let path = try profile("changing", count: 0, sleepMs: 5, iterations: 3, extra: extra)
+        let run = try cli(["run", "--profile", path, "--device", "gone", "--retries", "0", "--json"])
+        #expect(run.status == 69, "\(run.stderr)")
+        let id = try runId(run.stdout)
+        #expect(try CommandLineTool.run(["compile", "builtin:tiny-cnn", "-o", plan]).status == 0)
+        try board.restart()
+        let resumed = try cli(["run", "--resume", "\(id)"])
+        #expect(resumed.status == 65, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("model m.plan changed since the run started"))
+        #expect(try store().run(id).results.isEmpty)
+    }
 }
