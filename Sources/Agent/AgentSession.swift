@@ -40,7 +40,13 @@ public struct AgentSession {
             return
         }
         let session = request.session ?? SessionOptions()
-        let heartbeat = session.heartbeatSeconds.flatMap { HeartbeatThread(every: $0, channel: channel) }
+        var heartbeat: HeartbeatThread?
+        if let period = session.heartbeatSeconds {
+            do { heartbeat = try HeartbeatThread(every: period, channel: channel) } catch {
+                try channel.send(.error(.init(code: "heartbeat", message: "\(error.description); the host would take the silence for a lost connection")))
+                return
+            }
+        }
         defer { heartbeat?.stop() }
         let device = DeviceContext(request.probes, fallbackRoot: root)
         switch request.command {
@@ -55,15 +61,7 @@ public struct AgentSession {
             }
             // Under the lock: an agent that lost its host may still be finishing (and journalling)
             // a benchmark of this run; its result is collected once it lets go.
-            var lock: BoardLock?
-            if let options = session.lock {
-                switch try BoardLock.acquire(options, onWait: { try channel.send(.waiting($0)) }) {
-                case .success(let l): lock = l
-                case .failure(let failure):
-                    try channel.send(.error(.init(code: failure.code, message: failure.description)))
-                    return
-                }
-            }
+            guard let lock = try takeLock(session, channel) else { return }
             defer { withExtendedLifetime(lock) {} }
             let journal: ResultJournal
             do { journal = try ResultJournal(options) } catch {
@@ -91,18 +89,22 @@ public struct AgentSession {
         try channel.send(.done)
     }
 
+    /// The session's board lock: `.some(nil)` when none was asked for, nil when it could not be
+    /// taken (the error has been sent).
+    private func takeLock(_ session: SessionOptions, _ channel: SessionChannel) throws -> BoardLock?? {
+        guard let options = session.lock else { return .some(nil) }
+        switch try BoardLock.acquire(options, onWait: { try channel.send(.waiting($0)) }) {
+        case .success(let lock): return .some(lock)
+        case .failure(let failure):
+            try channel.send(.error(.init(code: failure.code, message: failure.description)))
+            return nil
+        }
+    }
+
     /// Measures under the board lock, journalling each result before sending it. False when
     /// the session ended with an error message (lock or journal), which has been sent.
     private func measure(_ benchmarks: [BenchmarkRequest], session: SessionOptions, device: DeviceContext, channel: SessionChannel) throws -> Bool {
-        var lock: BoardLock?
-        if let options = session.lock {
-            switch try BoardLock.acquire(options, onWait: { try channel.send(.waiting($0)) }) {
-            case .success(let l): lock = l
-            case .failure(let failure):
-                try channel.send(.error(.init(code: failure.code, message: failure.description)))
-                return false
-            }
-        }
+        guard let lock = try takeLock(session, channel) else { return false }
         defer { withExtendedLifetime(lock) {} }
         var journal: ResultJournal?
         if let options = session.journal {

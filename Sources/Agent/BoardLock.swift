@@ -54,6 +54,8 @@ final class BoardLock {
     static func acquire(
         _ options: LockOptions, reportEvery: Double = 5, onWait: (AgentMessage.LockWait) throws -> Void
     ) throws -> Result<BoardLock, Failure> {
+        var options = options
+        if options.path == LockOptions.defaultPath, access("/run/lock", F_OK) != 0 { options.path = LockOptions.fallbackPath }
         let fd: Int32
         switch open(options.path) {
         case .success(let f): fd = f

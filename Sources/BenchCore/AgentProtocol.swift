@@ -29,6 +29,12 @@ public struct SessionOptions: Codable, Sendable, Equatable {
 
 /// The board's exclusive lock: flock(2) on `path`, shared by every user and workdir of the board.
 public struct LockOptions: Codable, Sendable, Equatable {
+    /// Where every user of a board meets unless its device file says otherwise.
+    public static let defaultPath = "/run/lock/boardbench.lock"
+    /// Used instead of `defaultPath` on a board without /run/lock (minimal containers); every
+    /// agent makes the same choice, so users still meet on one file.
+    public static let fallbackPath = "/tmp/boardbench.lock"
+
     public var path: String
     /// Give up after waiting this long; nil: wait for ever.
     public var timeoutSeconds: Double?

@@ -54,7 +54,7 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
         self.facts = facts
     }
 
-    public static let defaultLockPath = "/run/lock/boardbench.lock"
+    public static let defaultLockPath = LockOptions.defaultPath
     public var effectiveLockPath: String { lockPath ?? Self.defaultLockPath }
 
     /// The first problem that makes the configuration unusable, or nil.

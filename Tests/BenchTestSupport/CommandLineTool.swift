@@ -38,21 +38,7 @@ public enum CommandLineTool {
     /// Runs `boardbench` with `arguments` to completion. Uses posix_spawn rather than
     /// Foundation.Process, which hangs once an sshd fixture has run (see `Spawn`).
     public static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
-        var env = ProcessInfo.processInfo.environment
-        env["BOARDBENCH_AGENT"] = agent
-        env.removeValue(forKey: "BOARDBENCH_DB")
-        for (k, v) in extra { env[k] = v }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bb-cli-\(UUID().uuidString)")
-        let outPath = scratch.path + ".out", errPath = scratch.path + ".err"
-        defer {
-            unlink(outPath)
-            unlink(errPath)
-        }
-        let pid = try Spawn.start(boardbench, arguments, stdoutPath: outPath, stderrPath: errPath, environment: env)
-        let status = Spawn.wait(pid)
-        let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return Result(status: status, stdout: out, stderr: err)
+        try start(arguments, environment: extra).wait()
     }
 
     /// A `boardbench` started in the background: wait for it, or kill it as a crash would.

@@ -49,7 +49,7 @@ public final class EnergySampler {
         let state = SamplerState()
         let source = self.source
         let period = UInt64(max(1e9 / sampleRateHertz, 1e5))
-        let body = ThreadBody {
+        let body: @Sendable () -> Void = {
             let origin = MonotonicClock.nanoseconds()
             var tick: UInt64 = 1
             while !state.wait(untilNanoseconds: origin + tick * period) {
@@ -58,18 +58,10 @@ public final class EnergySampler {
                 tick = max(tick + 1, (now - origin) / period + 1)
             }
         }
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(body).toOpaque()
-        let rc = pthread_create(
-            &thread, nil,
-            { raw in
-                guard let raw else { return nil }
-                Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().run()
-                return nil
-            }, context)
-        guard rc == 0 else {
-            Unmanaged<ThreadBody>.fromOpaque(context).release()
-            return .failure(EnergyUnavailable("cannot start the energy sampler thread: \(String(cString: strerror(rc)))"))
+        let thread: pthread_t
+        switch WorkerThread.start(body) {
+        case .success(let t): thread = t
+        case .failure(let e): return .failure(EnergyUnavailable("cannot start the energy sampler thread: \(e.description)"))
         }
         let before = MonotonicClock.nanoseconds()
         running = (state, thread, state.sample(source)?.timeNanoseconds ?? before)
@@ -96,10 +88,4 @@ public final class EnergySampler {
         pthread_join(run.thread, nil)
         return true
     }
-}
-
-/// A closure handed to a pthread through an opaque pointer.
-private final class ThreadBody {
-    let run: @Sendable () -> Void
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }

@@ -3,14 +3,12 @@ import BenchCore
     import Glibc
 #endif
 
-/// What the sampler thread and the thread that started it share: the samples taken so far and
-/// a stop request, guarded by one pthread mutex, with a condition variable on the monotonic
-/// clock so a stop wakes the sampler at once instead of after its next period.
+/// What the sampler thread and the thread that started it share: the samples taken so far,
+/// guarded by a pthread mutex, and a `StopSignal` the sampler sleeps on between readings.
 /// @unchecked Sendable: every stored var is touched only with `mutex` held.
 final class SamplerState: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let condition: UnsafeMutablePointer<pthread_cond_t>
-    private var stopRequested = false
+    private let stop = StopSignal()
     private var samples: [EnergySample] = []
     private var failures = 0
     private var firstFailure: String?
@@ -19,20 +17,10 @@ final class SamplerState: @unchecked Sendable {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
-        condition = .allocate(capacity: 1)
-        condition.initialize(to: pthread_cond_t())
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
     }
 
     deinit {
-        pthread_cond_destroy(condition)
         pthread_mutex_destroy(mutex)
-        condition.deinitialize(count: 1)
-        condition.deallocate()
         mutex.deinitialize(count: 1)
         mutex.deallocate()
     }
@@ -65,23 +53,10 @@ final class SamplerState: @unchecked Sendable {
         }
     }
 
-    func requestStop() {
-        locked {
-            stopRequested = true
-            pthread_cond_signal(condition)
-        }
-    }
+    func requestStop() { stop.requestStop() }
 
     /// Blocks until `deadline` (monotonic ns) or a stop request; true when stop was requested.
-    func wait(untilNanoseconds deadline: UInt64) -> Bool {
-        locked {
-            var ts = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
-            while !stopRequested {
-                if pthread_cond_timedwait(condition, mutex, &ts) == ETIMEDOUT { break }
-            }
-            return stopRequested
-        }
-    }
+    func wait(untilNanoseconds deadline: UInt64) -> Bool { stop.wait(untilNanoseconds: deadline) }
 
     func collected() -> (samples: [EnergySample], failures: Int, firstFailure: String?) {
         locked { (samples, failures, firstFailure) }
