@@ -45,6 +45,8 @@ public enum Views {
         public var environmentBefore, environmentAfter: EnvironmentSnapshot?
         public var environmentIssues: [EnvironmentIssue]?
         public var cooldown: CooldownOutcome?
+        /// Provenance: versions, the device facts' hash, the profile's and the run plan's hashes.
+        public var provenance: Provenance
         /// Present in `results show`; `run --json` gives statistics only.
         public var samplesNanoseconds: [Int64]?
         /// Start of each sample relative to the first (`results show` only).
@@ -58,6 +60,9 @@ public enum Views {
             startedAt = Views.iso(rec.startedAtUnixNanoseconds)
             (loadNanoseconds, coldStartNanoseconds, arenaBytes, weightBytes) = (rec.loadNanoseconds, rec.coldStartNanoseconds, rec.arenaBytes, rec.weightBytes)
             peakResidentKiB = rec.peakResidentKiB
+            provenance = Provenance(
+                hostVersion: rec.hostVersion, agentVersion: rec.agentVersion, factsHash: rec.factsHash, profileHash: rec.profileHash,
+                runPlanHash: rec.runPlanHash)
             let stats = r.statistics
             statistics = stats.map(StatisticsView.init)
             repeatsPerSample = rec.repeatsPerSample
@@ -77,16 +82,23 @@ public enum Views {
         }
     }
 
+    public struct Provenance: Codable, Sendable {
+        public var hostVersion, agentVersion, factsHash, profileHash, runPlanHash: String?
+    }
+
     public struct RunHeader: Codable, Sendable {
         public var runId: Int64
         public var status, profile, profileHash, createdAt, hostVersion, hostName: String
         public var finishedAt: String?
+        /// The run's UUID on boards (journal directory) and the hash of its plan (nil before store v3).
+        public var runKey, planHash: String?
 
         public init(_ r: RunRecord) {
             runId = r.id ?? 0
             (status, profile, profileHash, hostVersion, hostName) = (r.status, r.profileName, r.profileHash, r.hostVersion, r.hostName)
             createdAt = Views.iso(r.createdAtUnixNanoseconds)
             finishedAt = r.finishedAtUnixNanoseconds.map(Views.iso)
+            (runKey, planHash) = (r.runKey, r.planHash)
         }
     }
 
@@ -100,11 +112,22 @@ public enum Views {
         public var exitStatus: Int32?
     }
 
+    /// One (device, benchmark) item of the run's plan: `done` has a result, `pending` and
+    /// `failed` are what `run --resume` will measure.
+    public struct ItemView: Codable, Sendable {
+        public var device: String
+        public var benchmark: String
+        public var state: String
+        public var attempts: Int
+        public var error: String?
+    }
+
     /// `run --json` and `results show --json`.
     public struct RunDocument: Codable, Sendable {
         public var run: RunHeader
         public var devices: [DeviceView]
         public var results: [ResultView]
+        public var items: [ItemView]
     }
 
     /// `results list --json`.
@@ -133,7 +156,9 @@ public enum Views {
                 devices.append(DeviceView(device: o.device, plansPushed: o.plansPushed, error: o.error?.description, exitStatus: o.error?.exitStatus.rawValue))
             }
         }
-        return RunDocument(run: RunHeader(d.run), devices: devices, results: d.results.map { ResultView($0, includeSamples: includeSamples) })
+        let items = d.items.map { ItemView(device: $0.device, benchmark: $0.benchmark, state: $0.state.rawValue, attempts: $0.attempts, error: $0.error) }
+        return RunDocument(
+            run: RunHeader(d.run), devices: devices, results: d.results.map { ResultView($0, includeSamples: includeSamples) }, items: items)
     }
 
     public static func list(_ runs: [RunSummary]) -> RunList {

@@ -142,6 +142,9 @@ struct FarmTests {
         #expect(resumed.stderr.contains("journalled result"), "\(resumed.stderr)")
         let after = try db.run(runId)
         #expect(after.results.count == 8)
+        let shown = try EndToEnd.object(resumed.stdout)
+        let items = try #require(shown["items"] as? [[String: Any]])
+        #expect(items.count == 8 && items.allSatisfy { $0["state"] as? String == "done" })
         #expect(Set(after.results.map { "\($0.record.device)/\($0.record.benchmark)" }).count == 8)
         #expect(after.items.allSatisfy { $0.state == .done } && after.run.status == "completed")
         // Resuming a finished run measures nothing and duplicates nothing.
