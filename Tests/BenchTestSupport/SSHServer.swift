@@ -50,14 +50,14 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
         logPath = directory + "/sshd.log"
         clientKeyPath = directory + "/client_key"
         wrongClientKeyPath = directory + "/wrong_client_key"
-        user = Self.currentUserName()
+        user = SSHDaemon.currentUserName()
         try fm.createDirectory(atPath: workdir, withIntermediateDirectories: true)
         port = try Self.freePort()
         do {
-            try Self.ensurePrivilegeSeparationDirectory()
-            try Self.generateKey(at: hostKeyPath)
-            try Self.generateKey(at: clientKeyPath)
-            try Self.generateKey(at: wrongClientKeyPath)
+            try SSHDaemon.ensurePrivilegeSeparationDirectory()
+            try SSHDaemon.generateKey(at: hostKeyPath)
+            try SSHDaemon.generateKey(at: clientKeyPath)
+            try SSHDaemon.generateKey(at: wrongClientKeyPath)
             try fm.copyItem(atPath: clientKeyPath + ".pub", toPath: directory + "/authorized_keys")
             try writeConfig()
             try start()
@@ -76,12 +76,7 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
     /// "SHA256:..." as `ssh-keygen -l -E sha256` prints it for the current host key.
     public var hostKeyFingerprint: String {
         get throws {
-            let output = try Spawn.run(Self.sshKeygenPath, ["-l", "-E", "sha256", "-f", hostKeyPath + ".pub"])
-            let fields = output.split(separator: " ")
-            guard fields.count >= 2, fields[1].hasPrefix("SHA256:") else {
-                throw Failure(description: "unexpected ssh-keygen -l output: \(output)")
-            }
-            return String(fields[1])
+            try SSHDaemon.fingerprint(publicKeyPath: hostKeyPath + ".pub")
         }
     }
 
@@ -91,7 +86,7 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
         let fm = FileManager.default
         try fm.removeItem(atPath: hostKeyPath)
         try fm.removeItem(atPath: hostKeyPath + ".pub")
-        try Self.generateKey(at: hostKeyPath)
+        try SSHDaemon.generateKey(at: hostKeyPath)
         try start()
     }
 
@@ -115,24 +110,7 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
     // MARK: - Internals
 
     private func writeConfig() throws {
-        let config = """
-            Port \(port)
-            ListenAddress 127.0.0.1
-            HostKey \(hostKeyPath)
-            PidFile \(directory)/sshd.pid
-            AuthorizedKeysFile \(directory)/authorized_keys
-            StrictModes no
-            UsePAM no
-            PasswordAuthentication no
-            KbdInteractiveAuthentication no
-            PubkeyAuthentication yes
-            PermitRootLogin prohibit-password
-            LogLevel ERROR
-            MaxStartups 100
-            MaxSessions 100
-            Subsystem sftp \(Self.sftpServerPath)
-
-            """
+        let config = SSHDaemon.config(port: port, listenAddress: "127.0.0.1", hostKeyPath: hostKeyPath, directory: directory)
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
@@ -143,46 +121,18 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
         pid = sshd
         lock.unlock()
 
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if let status = Spawn.poll(sshd) {
-                lock.lock()
-                pid = nil
-                lock.unlock()
-                throw Failure(description: "sshd exited with status \(status) on port \(port): \(logText())")
-            }
-            if Self.acceptsTCP(port: port) { return }
-            usleep(20_000)
+        switch SSHDaemon.waitUntilListening(sshd, address: "127.0.0.1", port: port, seconds: 10) {
+        case .listening:
+            return
+        case .exited(let status):
+            lock.lock()
+            pid = nil
+            lock.unlock()
+            throw Failure(description: "sshd exited with status \(status) on port \(port): \(SSHDaemon.logText(logPath))")
+        case .timedOut:
+            stop()
+            throw Failure(description: "sshd did not accept connections on 127.0.0.1:\(port) within 10 s: \(SSHDaemon.logText(logPath))")
         }
-        stop()
-        throw Failure(description: "sshd did not accept connections on 127.0.0.1:\(port) within 10 s: \(logText())")
-    }
-
-    private func logText() -> String {
-        do {
-            return try String(contentsOfFile: logPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        } catch {
-            return "(sshd log \(logPath) unreadable: \(error))"
-        }
-    }
-
-    private static func ensurePrivilegeSeparationDirectory() throws {
-        let path = "/run/sshd"
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
-        // Concurrent fixtures may race to create it; an existing directory is success.
-        if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-    }
-
-    private static func generateKey(at path: String) throws {
-        _ = try Spawn.run(sshKeygenPath, ["-q", "-t", "ed25519", "-N", "", "-C", "boardbench-test", "-f", path])
-    }
-
-    private static func currentUserName() -> String {
-        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
-        return ProcessInfo.processInfo.environment["USER"] ?? "root"
     }
 
     /// Binds port 0 to let the kernel pick a free port. Another process could take it before
@@ -191,7 +141,7 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket(): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var address = loopback(port: 0)
+        var address = SSHDaemon.socketAddress(0x7f00_0001, port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
@@ -203,13 +153,99 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
         guard named == 0 else { throw Failure(description: "getsockname(): \(String(cString: strerror(errno)))") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+}
 
-    private static func acceptsTCP(port: Int) -> Bool {
+/// What the sshd fixtures (`SSHServer` on loopback, `NetnsBoard` in a network namespace) share:
+/// keys, configuration, waiting for the daemon to listen.
+enum SSHDaemon {
+    /// sshd_config for a daemon that accepts only the keys in `directory`/authorized_keys.
+    static func config(port: Int, listenAddress: String, hostKeyPath: String, directory: String) -> String {
+        """
+        Port \(port)
+        ListenAddress \(listenAddress)
+        HostKey \(hostKeyPath)
+        PidFile \(directory)/sshd.pid
+        AuthorizedKeysFile \(directory)/authorized_keys
+        StrictModes no
+        UsePAM no
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        PubkeyAuthentication yes
+        PermitRootLogin prohibit-password
+        LogLevel ERROR
+        MaxStartups 100
+        MaxSessions 100
+        Subsystem sftp \(SSHServer.sftpServerPath)
+
+        """
+    }
+
+    /// "SHA256:..." as `ssh-keygen -l -E sha256` prints it for the public key at `path`.
+    static func fingerprint(publicKeyPath path: String) throws -> String {
+        let output = try Spawn.run(SSHServer.sshKeygenPath, ["-l", "-E", "sha256", "-f", path])
+        let fields = output.split(separator: " ")
+        guard fields.count >= 2, fields[1].hasPrefix("SHA256:") else {
+            throw SSHServer.Failure(description: "unexpected ssh-keygen -l output: \(output)")
+        }
+        return String(fields[1])
+    }
+
+    enum ListenOutcome {
+        case listening
+        /// The daemon exited (and was reaped) with this status.
+        case exited(Int32)
+        case timedOut
+    }
+
+    /// Polls until `pid` accepts TCP connections on `address`:`port`, exits, or `seconds` pass.
+    static func waitUntilListening(_ pid: pid_t, address: String, port: Int, seconds: Double) -> ListenOutcome {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let status = Spawn.poll(pid) { return .exited(status) }
+            if acceptsTCP(address: address, port: port) { return .listening }
+            usleep(20_000)
+        }
+        return .timedOut
+    }
+
+    static func logText(_ path: String) -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            return "(sshd log \(path) unreadable: \(error))"
+        }
+    }
+
+    static func ensurePrivilegeSeparationDirectory() throws {
+        let path = "/run/sshd"
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        // Concurrent fixtures may race to create it; an existing directory is success.
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw SSHServer.Failure(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func generateKey(at path: String) throws {
+        _ = try Spawn.run(SSHServer.sshKeygenPath, ["-q", "-t", "ed25519", "-N", "", "-C", "boardbench-test", "-f", path])
+    }
+
+    static func currentUserName() -> String {
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return ProcessInfo.processInfo.environment["USER"] ?? "root"
+    }
+
+    /// Whether a TCP connection to `address` (dotted IPv4) opens within a second. The bound
+    /// matters off loopback: a SYN into a link that is down would otherwise wait minutes.
+    static func acceptsTCP(address: String, port: Int) -> Bool {
+        guard let host = ipv4(address) else { return false }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = loopback(port: port)
-        let connected = withUnsafeMutablePointer(to: &address) {
+        var limit = timeval(tv_sec: 1, tv_usec: 0)  // SO_SNDTIMEO bounds connect() on Linux
+        guard setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size)) == 0 else { return false }
+        var socketAddress = socketAddress(host, port: port)
+        let connected = withUnsafeMutablePointer(to: &socketAddress) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
@@ -217,11 +253,18 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
         return connected == 0
     }
 
-    private static func loopback(port: Int) -> sockaddr_in {
+    /// A dotted IPv4 address as a host-order number, or nil when it is not one.
+    static func ipv4(_ text: String) -> UInt32? {
+        var parsed = in_addr()
+        guard inet_pton(AF_INET, text, &parsed) == 1 else { return nil }
+        return UInt32(bigEndian: parsed.s_addr)
+    }
+
+    static func socketAddress(_ host: UInt32, port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        address.sin_addr.s_addr = host.bigEndian
         return address
     }
 }
