@@ -159,7 +159,9 @@ struct FarmTests {
         let other = try CommandLineTool.temporaryDirectory("bb-farm-other")
         try enrol(board, as: "pi", workspace: workspace)
         try enrol(board, as: "pi", workspace: other)
-        let path = try profile("hold", count: 1, sleepMs: 200, iterations: 25)
+        // Long enough that the other hosts' connect, deploy check and probe (slow on a loaded
+        // 2-core CI machine) end while it still holds the board.
+        let path = try profile("hold", count: 1, sleepMs: 250, iterations: 80)
         let otherProfile = other.appendingPathComponent("quick.yaml").path
         try FileManager.default.copyItem(atPath: path, toPath: otherProfile)
 
