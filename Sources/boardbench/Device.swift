@@ -99,14 +99,19 @@ extension Device {
         static let configuration = CommandConfiguration(abstract: "Forget a device (its results stay in the store).")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
+        @Flag(help: "Print JSON: the removed device's configuration.") var json = false
 
         func run() throws {
             let ws = global.resolved
-            _ = try boardbench.run { () throws(ControllerError) in try DeviceFile.load(name, in: ws) }
+            let config = try boardbench.run { () throws(ControllerError) in try DeviceFile.load(name, in: ws) }
             do { try FileManager.default.removeItem(at: ws.deviceFile(name)) } catch {
                 throw fail(ControllerError.output(path: ws.deviceFile(name).path, reason: error.localizedDescription))
             }
-            printOut("removed \(name)")
+            if json {
+                printOut(try Views.encode(["removed": config]))
+            } else {
+                printOut("removed \(name)")
+            }
         }
     }
 }

@@ -276,5 +276,11 @@ struct DeviceInventoryTests {
 
         let missing = try cli(["device", "show", "nope", "--json"])
         #expect(missing.status == 66 && missing.stdout.isEmpty && missing.stderr.contains("boardbench device enrol nope"))
+
+        let removed = try cli(["device", "remove", "l2", "--json"])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect((try EndToEnd.object(removed.stdout)["removed"] as? [String: Any])?["name"] as? String == "l2")
+        let after = try EndToEnd.object(try cli(["device", "list", "--json"]).stdout)["devices"] as? [[String: Any]]
+        #expect(after?.compactMap { $0["name"] as? String } == ["l1"])
     }
 }
