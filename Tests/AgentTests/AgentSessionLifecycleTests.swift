@@ -155,3 +155,74 @@ final class MessageLog: @unchecked Sendable {  // guarded by `lock`
     func append(_ m: AgentMessage) { lock.withLock { messages.append(m) } }
     var all: [AgentMessage] { lock.withLock { messages } }
 }
+
+/// The journal on a full disk: the result in hand still reaches the host, then the session
+/// stops with the reason, so nothing measured is lost and nothing more is measured blind.
+@Suite(.enabled(if: FullDisk.unavailableReason == nil))
+struct JournalOnAFullDiskTests {
+    @Test func theResultIsSentThenTheSessionStopsWithTheReason() throws {
+        let disk = try FullDisk()
+        defer { disk.unmount() }
+        let planPath = disk.scratch + "/mlp.plan"
+        try Data(try PlanCodec.encode(try BuiltinModels.graph(named: "mlp"))).write(to: URL(fileURLWithPath: planPath))
+        let settings = MeasurementSettings(
+            warmupRuns: 0, warmupSeconds: 0, iterations: 2, minSampleMilliseconds: 0, counters: [], energy: false, testSleepMilliseconds: 1)
+        let request = AgentRequest(
+            command: .measure,
+            benchmarks: [
+                BenchmarkRequest(name: "first", planPath: planPath, planHash: "h", settings: settings),
+                BenchmarkRequest(name: "second", planPath: planPath, planHash: "h", settings: settings),
+            ],
+            session: SessionOptions(journal: JournalOptions(directory: disk.mountPoint + "/results", runKey: "full")))
+        let messages = MessageLog()
+        try AgentSession(root: SysfsRoot("/")) { messages.append($0) }.serve(requestBytes: Array(try JSONEncoder().encode(request)))
+        let all = messages.all
+        let results = all.compactMap { if case .result(let r) = $0 { r } else { nil } }
+        #expect(results.map(\.benchmark) == ["first"] && results[0].status == .ok)
+        guard case .error(let failure)? = all.last else {
+            Issue.record("expected a journal error last, got \(all)")
+            return
+        }
+        #expect(failure.code == "journal" && failure.message.contains("No space left on device") && failure.message.contains("resume"))
+    }
+}
+
+/// A 64 KiB tmpfs filled to the last byte (needs root for mount).
+struct FullDisk {
+    static var unavailableReason: String? {
+        let reason: String? = getuid() == 0 ? nil : "mounting a tmpfs needs root (uid \(getuid()))"
+        if let reason { print("JournalOnAFullDiskTests skipped: \(reason)") }
+        return reason
+    }
+
+    let mountPoint: String
+    let scratch: String
+
+    init() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("bb-full-\(UUID().uuidString)").path
+        mountPoint = base + "/disk"
+        scratch = base + "/scratch"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let rc = mount("tmpfs", mountPoint, "tmpfs", 0, "size=64k,mode=0700")
+        guard rc == 0 else { throw POSIXFailure(what: "mount tmpfs at \(mountPoint)", code: errno) }
+        // The journal directories exist; then every free block goes to a filler file.
+        mkdir(mountPoint + "/results", 0o700)
+        mkdir(mountPoint + "/results/full", 0o700)
+        let fd = open(mountPoint + "/filler", O_WRONLY | O_CREAT, 0o600)
+        let block = [UInt8](repeating: 0, count: 4096)
+        while block.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) > 0 {}
+        close(fd)
+    }
+
+    func unmount() {
+        if umount(mountPoint) != 0 { print("cannot unmount \(mountPoint): \(String(cString: strerror(errno)))") }
+        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: mountPoint).deletingLastPathComponent().path)
+    }
+}
+
+struct POSIXFailure: Error, CustomStringConvertible {
+    var what: String
+    var code: Int32
+    var description: String { "\(what): \(String(cString: strerror(code)))" }
+}
