@@ -144,6 +144,12 @@ struct DeviceWorker: Sendable {
             }
             do {
                 try measure(requests, client: client, state: state)
+                let left = try pending()
+                // A session that ends without a result for something it was asked: never loop on it.
+                guard left.count < remaining.count else {
+                    throw ControllerError.agentProtocol(
+                        device: device, reason: "the agent finished without results for \(left.map(\.benchmark).joined(separator: ", "))")
+                }
             } catch let timeout as BenchmarkTimeout {
                 if let pid = state.strayAgentPid {
                     try client.kill(pid: pid)
@@ -255,7 +261,9 @@ struct DeviceWorker: Sendable {
     }
 
     private func recordTimeout(_ timeout: BenchmarkTimeout, requests: [BenchmarkRequest], state: State) throws(ControllerError) {
-        guard let r = requests.first(where: { $0.name == timeout.benchmark }) else { return }
+        guard let r = requests.first(where: { $0.name == timeout.benchmark }) else {
+            throw .agentProtocol(device: device, reason: "timed out on \(timeout.benchmark), which was not asked for")
+        }
         var outcome = BenchmarkOutcome(
             benchmark: r.name, planHash: r.planHash, status: .timedOut,
             error: "did not finish within its timeout of \(Int(timeout.seconds)) s (timeoutSeconds); the agent was killed", runtimeVersion: "unknown",
