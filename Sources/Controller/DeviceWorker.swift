@@ -292,9 +292,7 @@ struct DeviceWorker: Sendable {
         }
     }
 
-    private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T {
-        do { return try body() } catch { throw .output(path: workspace.databasePath, reason: error.description) }
-    }
+    private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T { try workspace.storing(body) }
 }
 
 /// A value shared between threads behind a lock.

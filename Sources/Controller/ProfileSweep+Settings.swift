@@ -18,7 +18,7 @@ enum SweepSettings {
         do {
             override = try YAMLDecoder().decode(SettingsOverride.self, from: Node([(Node(key), written)]))
         } catch let DecodingError.typeMismatch(type, _) {
-            throw SweepProblem("\(value.description) is not a valid \(key): expected \(friendly(type))")
+            throw SweepProblem("\(value.description) is not a valid \(key): expected \(YAMLConfig.friendly(type))")
         } catch let DecodingError.dataCorrupted(context) {
             throw SweepProblem("\(value.description) is not a valid \(key): \(context.debugDescription)")
         } catch {
@@ -74,16 +74,6 @@ enum SweepSettings {
             throw problem
         } catch {
             throw SweepProblem("settings could not be encoded: \(error)")
-        }
-    }
-
-    private static func friendly(_ type: Any.Type) -> String {
-        switch type {
-        case is Int.Type, is Int64.Type: "an integer"
-        case is String.Type: "text"
-        case is Bool.Type: "true or false"
-        case is Double.Type: "a number"
-        default: "\(type)".contains("Array") ? "a list" : "a mapping"
         }
     }
 }

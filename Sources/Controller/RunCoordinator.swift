@@ -106,9 +106,8 @@ public struct RunCoordinator: Sendable {
 
     /// completed: every item has an ok result; failed: none has; partial otherwise.
     private func finalStatus(_ runId: Int64) throws(ControllerError) -> String {
-        let detail = try storing { () throws(StoreError) in try store.run(runId) }
-        let expected = detail.items.count
-        let ok = detail.results.filter { $0.record.status == BenchmarkOutcome.Status.ok.rawValue }.count
+        let (summary, expected) = try storing { () throws(StoreError) in (try store.summary(runId), try store.items(runId).count) }
+        let ok = summary.resultCount - summary.failedCount
         return ok == expected && expected > 0 ? "completed" : (ok == 0 ? "failed" : "partial")
     }
 
@@ -223,9 +222,7 @@ public struct RunCoordinator: Sendable {
             provenance: Provenance(profileHash: detail.run.profileHash, planHash: planHash))
     }
 
-    private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T {
-        do { return try body() } catch { throw .output(path: workspace.databasePath, reason: error.description) }
-    }
+    private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T { try workspace.storing(body) }
 
     static func record(_ r: BenchmarkOutcome, statistics: Statistics?, runId: Int64, device: String, model: String) -> ResultRecord {
         ResultRecord(
@@ -254,6 +251,14 @@ public struct RunCoordinator: Sendable {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         return (try? e.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+extension Workspace {
+    /// Runs a store operation, turning its failure into the controller's error for the store
+    /// file (exit 74): a full disk or a locked database names `databasePath`.
+    func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T {
+        do { return try body() } catch { throw .output(path: databasePath, reason: error.description) }
     }
 }
 

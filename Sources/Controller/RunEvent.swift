@@ -1,9 +1,3 @@
-import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What a run reports while it goes, for progress displays and logs. Events of different
 /// devices arrive from different threads, interleaved; each names its device.
 public enum RunEvent: Sendable {
@@ -46,7 +40,7 @@ public enum RunEvent: Sendable {
             return "\(d): collected \(stored) journalled result(s) from the board\(already > 0 ? ", \(already) already stored" : "")"
         case .pushed(let d, let plans, let present): return "\(d): \(plans) plan(s) pushed, \(present) already there"
         case .waitingForLock(let d, let holder, let since):
-            return "waiting for \(d), held by \(holder ?? "another process")\(since.map { " since \(Self.iso($0))" } ?? "")"
+            return "waiting for \(d), held by \(holder ?? "another process")\(since.map { " since \(Views.iso($0 * 1_000_000_000))" } ?? "")"
         case .started(let d, let b): return "\(d) \(b): started"
         case .stored(_, _, _, let summary): return summary
         case .timedOut(let d, let b, let s): return "\(d) \(b): timed out after \(Int(s)) s; the agent was killed"
@@ -55,14 +49,5 @@ public enum RunEvent: Sendable {
         case .deviceFinished(let d, let done, let failed): return "\(d): finished, \(done) done\(failed > 0 ? ", \(failed) not measured" : "")"
         case .deviceFailed(let d, let reason): return "\(d): failed: \(reason)"
         }
-    }
-
-    static func iso(_ unixSeconds: Int64) -> String {
-        var t = time_t(unixSeconds)
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1, Int(tm.tm_mday), Int(tm.tm_hour), Int(tm.tm_min),
-            Int(tm.tm_sec))
     }
 }

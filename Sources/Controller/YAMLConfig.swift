@@ -66,7 +66,8 @@ enum YAMLConfig {
         return "line \(context.mark.line): \(field)not valid YAML: \(located.problem) \(context.text) (noticed at line \(mark.line), column \(mark.column))"
     }
 
-    private static func friendly(_ type: Any.Type) -> String {
+    /// How a user would name a Swift type in YAML ("an integer", "a list").
+    static func friendly(_ type: Any.Type) -> String {
         switch type {
         case is Int.Type, is Int64.Type: "an integer"
         case is String.Type: "text"

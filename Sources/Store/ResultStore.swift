@@ -20,6 +20,8 @@ public protocol ResultStore: Sendable {
     func items(_ runId: Int64) throws(StoreError) -> [RunItemRecord]
     func finishRun(_ id: Int64, status: String, at: Int64) throws(StoreError)
     func runs() throws(StoreError) -> [RunSummary]
+    /// One run's summary (result counts), without loading its samples.
+    func summary(_ id: Int64) throws(StoreError) -> RunSummary
     func run(_ id: Int64) throws(StoreError) -> RunDetail
     /// Deletes a run with its devices, items, results and samples; refuses while a baseline names it.
     func deleteRun(_ id: Int64) throws(StoreError)

@@ -179,14 +179,22 @@ public final class SQLiteStore: ResultStore {
 
     public func runs() throws(StoreError) -> [RunSummary] {
         try reading { db in
-            let runs = try RunRecord.order(RunRecord.Columns.id.desc).fetchAll(db)
-            return try runs.map { run in
-                let devices = try String.fetchAll(db, sql: "SELECT device FROM runDevice WHERE runId = ? ORDER BY device", arguments: [run.id])
-                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE runId = ?", arguments: [run.id]) ?? 0
-                let failed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE runId = ? AND status != 'ok'", arguments: [run.id]) ?? 0
-                return RunSummary(run: run, devices: devices, resultCount: total, failedCount: failed)
-            }
+            try RunRecord.order(RunRecord.Columns.id.desc).fetchAll(db).map { try Self.summarize($0, db) }
         }
+    }
+
+    public func summary(_ id: Int64) throws(StoreError) -> RunSummary {
+        try reading { db in
+            guard let run = try RunRecord.fetchOne(db, key: id) else { throw StoreError.runNotFound(id) }
+            return try Self.summarize(run, db)
+        }
+    }
+
+    private static func summarize(_ run: RunRecord, _ db: Database) throws -> RunSummary {
+        let devices = try String.fetchAll(db, sql: "SELECT device FROM runDevice WHERE runId = ? ORDER BY device", arguments: [run.id])
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE runId = ?", arguments: [run.id]) ?? 0
+        let failed = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM result WHERE runId = ? AND status != 'ok'", arguments: [run.id]) ?? 0
+        return RunSummary(run: run, devices: devices, resultCount: total, failedCount: failed)
     }
 
     public func run(_ id: Int64) throws(StoreError) -> RunDetail {

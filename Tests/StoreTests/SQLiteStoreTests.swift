@@ -38,6 +38,8 @@ import Testing
 
         let summaries = try store.runs()
         #expect(summaries.count == 1 && summaries[0].resultCount == 2 && summaries[0].failedCount == 1)
+        #expect(try store.summary(id) == summaries[0])
+        #expect(throws: StoreError.self) { try store.summary(id + 1) }
     }
 
     @Test func aResultIsNeverStoredTwice() throws {
