@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "Spaces", dependencies: ["BenchCore", "ModelPlan", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
-        .target(name: "Tables", dependencies: ["Controller", "Store", "ModelPlan"], swiftSettings: strict),
+        .target(name: "Tables", dependencies: ["BenchCore", "Controller", "Store", "ModelPlan", "Spaces", "Runtime"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["Store"], swiftSettings: strict),
         .executableTarget(
             name: "boardbench",

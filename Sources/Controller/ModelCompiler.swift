@@ -12,6 +12,24 @@ public struct CompiledModel: Sendable {
     public var hash: String
     public var cost: GraphCost
     public var graph: Graph
+
+    /// Encodes a graph built elsewhere (search-space blocks). With `keepWeights` false the
+    /// in-memory graph drops its weight bytes once encoded: thousands of block models stay small.
+    public init(reference: String, graph: Graph, keepWeights: Bool = true) throws(ControllerError) {
+        let bytes: [UInt8]
+        do { bytes = try PlanCodec.encode(graph) } catch { throw .model(path: reference, reason: error.description) }
+        var kept = graph
+        if !keepWeights { kept.weights = [] }
+        self.init(reference: reference, plan: bytes, hash: PlanIdentity.hash(bytes), cost: GraphCost(graph), graph: kept)
+    }
+
+    init(reference: String, plan: [UInt8], hash: String, cost: GraphCost, graph: Graph) {
+        self.reference = reference
+        self.plan = plan
+        self.hash = hash
+        self.cost = cost
+        self.graph = graph
+    }
 }
 
 /// What kind of model a reference names, decided by its prefix or extension.

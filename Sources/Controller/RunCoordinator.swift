@@ -21,6 +21,8 @@ public struct RunOptions: Sendable {
     public var retries: Int = 3
     public var retryBaseSeconds: Double = 1
     public var onEvent: @Sendable (RunEvent) -> Void = { _ in }
+    /// Called once the run is stored, before anything is measured (table build links it).
+    public var onRunStarted: @Sendable (Int64) throws(ControllerError) -> Void = { _ in }
 
     public init(profile: String?, devices: [String], agentPath: String? = nil, lockTimeoutSeconds: Double? = nil, resume: Int64? = nil) {
         self.profile = profile
@@ -38,6 +40,37 @@ struct StoredRunOptions: Codable {
     var profileDirectory: String?
     var devices: [String]
     var lockTimeoutSeconds: Double?
+
+    /// `profilePath` of runs started from a `Workload` rather than a profile.
+    static let workloadPrefix = "workload:"
+}
+
+/// Models compiled by the caller, measured as one run (`RunCoordinator.run(_:options:)`).
+public struct Workload: Sendable {
+    public struct Benchmark: Sendable {
+        /// Unique within the workload; results are stored under it.
+        public var name: String
+        public var model: CompiledModel
+        public var settings: MeasurementSettings
+
+        public init(name: String, model: CompiledModel, settings: MeasurementSettings) {
+            self.name = name
+            self.model = model
+            self.settings = settings
+        }
+    }
+
+    /// The run's name (stored as its profile name), e.g. `table:ofa-mbv3`.
+    public var name: String
+    /// What the workload is, stored as the run's profile text (and hashed as its profile hash).
+    public var text: String
+    public var benchmarks: [Benchmark]
+
+    public init(name: String, text: String, benchmarks: [Benchmark]) {
+        self.name = name
+        self.text = text
+        self.benchmarks = benchmarks
+    }
 }
 
 /// What happened on one device during a run.
@@ -73,6 +106,22 @@ public struct RunCoordinator: Sendable {
     public func run(_ options: RunOptions) throws(ControllerError) -> RunOutcome {
         let prepared: Prepared
         if let id = options.resume { prepared = try reopen(id, options) } else { prepared = try plan(options) }
+        return try execute(prepared, options)
+    }
+
+    /// Measures models compiled by the caller (latency-table blocks, validation networks) as one
+    /// run, with everything a profile run has: items stored first, the board lock, journals,
+    /// heartbeats, retries. Such a run is not resumed with `run --resume`: its owner (`table
+    /// build`) plans again and skips what is already measured.
+    public func run(_ workload: Workload, options: RunOptions) throws(ControllerError) -> RunOutcome {
+        guard options.resume == nil else { throw .invalidArgument("\(workload.name) runs are not resumed with --resume; run the command again") }
+        let stored = StoredRunOptions(
+            profilePath: StoredRunOptions.workloadPrefix + workload.name, profileDirectory: nil, devices: options.devices,
+            lockTimeoutSeconds: options.lockTimeoutSeconds)
+        return try execute(try begin(workload, stored: stored, options), options)
+    }
+
+    private func execute(_ prepared: Prepared, _ options: RunOptions) throws(ControllerError) -> RunOutcome {
         options.onEvent(
             .planned(
                 runId: prepared.runId, resumed: options.resume != nil,
@@ -131,42 +180,52 @@ public struct RunCoordinator: Sendable {
     /// A new run: compile every model, store the run with its items, then measure.
     private func plan(_ options: RunOptions) throws(ControllerError) -> Prepared {
         guard let profileReference = options.profile else { throw .invalidArgument("give --profile FILE (or --resume RUN_ID)") }
-        guard !options.devices.isEmpty else { throw .invalidArgument("give at least one --device NAME") }
-        guard Set(options.devices).count == options.devices.count else { throw .invalidArgument("a device is listed twice") }
         let loaded = try ProfileLoader.load(profileReference)
-        let configs = try options.devices.map { name throws(ControllerError) in try DeviceFile.load(name, in: workspace) }
-        let binary = try AgentBinary.locate(explicit: options.agentPath)
         var compiled: [String: CompiledModel] = [:]
         for b in loaded.profile.benchmarks where compiled[b.compileKey] == nil {
             compiled[b.compileKey] = try ModelCompiler.compile(b.model, relativeTo: loaded.directory, inputShapes: b.inputShapes ?? [])
         }
+        let benchmarks = loaded.profile.benchmarks.map { b in
+            Workload.Benchmark(name: b.name, model: compiled[b.compileKey]!, settings: loaded.profile.effectiveSettings(for: b))
+        }
+        let stored = StoredRunOptions(
+            profilePath: loaded.path, profileDirectory: loaded.directory?.path, devices: options.devices, lockTimeoutSeconds: options.lockTimeoutSeconds)
+        return try begin(Workload(name: loaded.profile.name, text: loaded.text, benchmarks: benchmarks), stored: stored, options)
+    }
+
+    /// Stores the run with one item per (device, benchmark), before anything is measured.
+    private func begin(_ workload: Workload, stored: StoredRunOptions, _ options: RunOptions) throws(ControllerError) -> Prepared {
+        guard !options.devices.isEmpty else { throw .invalidArgument("give at least one --device NAME") }
+        guard Set(options.devices).count == options.devices.count else { throw .invalidArgument("a device is listed twice") }
+        guard Set(workload.benchmarks.map(\.name)).count == workload.benchmarks.count else {
+            throw .invalidArgument("\(workload.name) names a benchmark twice")
+        }
+        let configs = try options.devices.map { name throws(ControllerError) in try DeviceFile.load(name, in: workspace) }
+        let binary = try AgentBinary.locate(explicit: options.agentPath)
         let now = Self.now()
         var items: [RunItemRecord] = []
         for config in configs {
-            for (position, b) in loaded.profile.benchmarks.enumerated() {
-                let model = compiled[b.compileKey]!
-                let request = BenchmarkRequest(
-                    name: b.name, planPath: config.planPath(hash: model.hash), planHash: model.hash, settings: loaded.profile.effectiveSettings(for: b))
+            for (position, b) in workload.benchmarks.enumerated() {
+                let request = BenchmarkRequest(name: b.name, planPath: config.planPath(hash: b.model.hash), planHash: b.model.hash, settings: b.settings)
                 items.append(
                     RunItemRecord(
-                        runId: 0, device: config.name, benchmark: b.name, position: position, model: b.model, requestJSON: Self.json(request),
-                        updatedAtUnixNanoseconds: now))
+                        runId: 0, device: config.name, benchmark: b.name, position: position, model: b.model.reference,
+                        requestJSON: Self.json(request), updatedAtUnixNanoseconds: now))
             }
         }
         let planHash = PlanIdentity.hash(Data(items.map { "\($0.device)\u{1F}\($0.requestJSON)" }.joined(separator: "\n").utf8))
-        let profileHash = PlanIdentity.hash(Data(loaded.text.utf8))
-        let stored = StoredRunOptions(
-            profilePath: loaded.path, profileDirectory: loaded.directory?.path, devices: options.devices, lockTimeoutSeconds: options.lockTimeoutSeconds)
+        let profileHash = PlanIdentity.hash(Data(workload.text.utf8))
         let runKey = UUID().uuidString.lowercased()
         let runId = try storing { () throws(StoreError) in
             try store.beginRun(
                 RunRecord(
-                    createdAtUnixNanoseconds: now, status: "running", profileName: loaded.profile.name, profileHash: profileHash,
-                    profileText: loaded.text, hostVersion: BoardBenchVersion.current, hostName: ProcessInfo.processInfo.hostName, runKey: runKey,
+                    createdAtUnixNanoseconds: now, status: "running", profileName: workload.name, profileHash: profileHash,
+                    profileText: workload.text, hostVersion: BoardBenchVersion.current, hostName: ProcessInfo.processInfo.hostName, runKey: runKey,
                     planHash: planHash, optionsJSON: Self.json(stored)),
                 items: items)
         }
-        let models = Dictionary(compiled.values.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        try options.onRunStarted(runId)
+        let models = Dictionary(workload.benchmarks.map { ($0.model.hash, $0.model) }, uniquingKeysWith: { a, _ in a })
         let stateful = try storing { () throws(StoreError) in try store.items(runId) }
         return Prepared(
             runId: runId, runKey: runKey, configs: configs, work: Dictionary(grouping: stateful, by: \.device), models: models, binary: binary,
@@ -180,6 +239,11 @@ public struct RunCoordinator: Sendable {
         guard let runKey = detail.run.runKey, let optionsJSON = detail.run.optionsJSON, let planHash = detail.run.planHash,
             let stored = try? JSONDecoder().decode(StoredRunOptions.self, from: Data(optionsJSON.utf8)), !detail.items.isEmpty
         else { throw .resume(runId: runId, reason: "it was stored by a BoardBench without run plans (before store v3); start a new run") }
+        guard !stored.profilePath.hasPrefix(StoredRunOptions.workloadPrefix) else {
+            throw .resume(
+                runId: runId,
+                reason: "it measured \(detail.run.profileName), not a profile; run that command again: it skips what is already measured")
+        }
         let loaded = try ProfileLoader.parse(
             detail.run.profileText, path: stored.profilePath, directory: stored.profileDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) })
         let configs = try stored.devices.map { name throws(ControllerError) in try DeviceFile.load(name, in: workspace) }
@@ -257,7 +321,7 @@ public struct RunCoordinator: Sendable {
 extension Workspace {
     /// Runs a store operation, turning its failure into the controller's error for the store
     /// file (exit 74): a full disk or a locked database names `databasePath`.
-    func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T {
+    public func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T {
         do { return try body() } catch { throw .output(path: databasePath, reason: error.description) }
     }
 }

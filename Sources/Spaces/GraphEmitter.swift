@@ -5,7 +5,9 @@ import ModelPlan
 struct GraphEmitter {
     var builder: GraphBuilder
 
-    init(name: String, seed: UInt64) { builder = GraphBuilder(name: name, seed: seed) }
+    init(name: String, seed: UInt64, generatedWeights: Bool = false) {
+        builder = GraphBuilder(name: name, seed: seed)  // GENW-MERGE: pass generatedWeights
+    }
 
     mutating func emit(_ layer: ResolvedLayer, _ x: Int) throws(PlanError) -> Int {
         switch layer.kind {

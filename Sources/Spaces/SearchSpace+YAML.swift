@@ -65,7 +65,7 @@ extension SearchSpace {
         }
     }
 
-    static func isValidName(_ name: String) -> Bool {
+    public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.first != "." && name.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "-_.".contains($0) }
     }
 

@@ -10,10 +10,13 @@ public enum SpaceCompiler {
 
     /// Checks `arch` against `space` and builds its graph: input `image` [1, C, r, r], output
     /// logits [1, classes]. Metadata records `source` (`space:NAME`) and `arch` (the canonical form).
-    public static func graph(for arch: Architecture, in space: SearchSpace, seed: UInt64 = defaultSeed) throws(SpaceError) -> Graph {
+    /// `generatedWeights` stores the weights as seeds (plan format 2): the same values, kilobytes to push.
+    public static func graph(
+        for arch: Architecture, in space: SearchSpace, seed: UInt64 = defaultSeed, generatedWeights: Bool = false
+    ) throws(SpaceError) -> Graph {
         let checked = try space.check(arch)
         let layers = try resolve(checked, in: space)
-        var emitter = GraphEmitter(name: space.name, seed: seed)
+        var emitter = GraphEmitter(name: space.name, seed: seed, generatedWeights: generatedWeights)
         do {
             var x = try emitter.builder.input("image", shape: [1, space.inputChannels, checked.resolution, checked.resolution])
             for layer in layers { x = try emitter.emit(layer, x) }
@@ -62,20 +65,7 @@ public enum SpaceCompiler {
                             name: name, input: shape, out: Channels.scaled(stage.outChannels ?? 0, by: width), kernel: choice.kernel(b, in: stage),
                             stride: stride, expand: choice.expand(b, in: stage), activation: stage.activation, space: space))
                 case .transformer:
-                    guard shape.count == 2 else {
-                        throw .compile(space: space.name, reason: "stage \(stage.name) needs tokens; put a patchEmbed layer in the stem")
-                    }
-                    let d = shape[1]
-                    let heads = choice.heads(b, in: stage)
-                    guard d % heads == 0 else { throw .compile(space: space.name, reason: "\(name): width \(d) is not divisible by \(heads) heads") }
-                    // int(dim * mlp_ratio), as timm and AutoFormer size the hidden layer.
-                    let ratio = choice.expand(b, in: stage)
-                    let hidden = max(1, Int(Double(d) * ratio))
-                    add(
-                        ResolvedLayer(
-                            name: name, kind: .transformer, input: shape, output: shape, middle: hidden, expandRatio: ratio, heads: heads,
-                            activation: stage.activation,
-                            identitySkip: true))
+                    add(try transformer(name: name, input: shape, heads: choice.heads(b, in: stage), ratio: choice.expand(b, in: stage), stage: stage, space: space))
                 }
             }
         }
@@ -83,13 +73,28 @@ public enum SpaceCompiler {
         return out
     }
 
-    private static func spatial(_ size: Int, kernel: Int, stride: Int) -> Int { (size + 2 * (kernel / 2) - kernel) / stride + 1 }
+    static func transformer(
+        name: String, input shape: [Int], heads: Int, ratio: Double, stage: Stage, space: SearchSpace
+    ) throws(SpaceError) -> ResolvedLayer {
+        guard shape.count == 2 else {
+            throw .compile(space: space.name, reason: "stage \(stage.name) needs tokens; put a patchEmbed layer in the stem")
+        }
+        let d = shape[1]
+        guard d % heads == 0 else { throw .compile(space: space.name, reason: "\(name): width \(d) is not divisible by \(heads) heads") }
+        // int(dim * mlp_ratio), as timm and AutoFormer size the hidden layer.
+        let hidden = max(1, Int(Double(d) * ratio))
+        return ResolvedLayer(
+            name: name, kind: .transformer, input: shape, output: shape, middle: hidden, expandRatio: ratio, heads: heads, activation: stage.activation,
+            identitySkip: true)
+    }
+
+    static func spatial(_ size: Int, kernel: Int, stride: Int) -> Int { (size + 2 * (kernel / 2) - kernel) / stride + 1 }
 
     private static func requireImage(_ shape: [Int], _ name: String, _ space: SearchSpace) throws(SpaceError) {
         guard shape.count == 3 else { throw .compile(space: space.name, reason: "\(name) needs an image-shaped input, gets \(shape)") }
     }
 
-    private static func mbconv(
+    static func mbconv(
         name: String, input: [Int], out: Int, kernel: Int, stride: Int, expand: Double, activation: ActivationKind, se: Bool,
         space: SearchSpace
     ) throws(SpaceError) -> ResolvedLayer {
@@ -102,7 +107,7 @@ public enum SpaceCompiler {
             seChannels: se ? Channels.makeDivisible(Double(middle / 4)) : 0, activation: activation, identitySkip: stride == 1 && c == out)
     }
 
-    private static func bottleneck(
+    static func bottleneck(
         name: String, input: [Int], out: Int, kernel: Int, stride: Int, expand: Double, activation: ActivationKind, space: SearchSpace
     ) throws(SpaceError) -> ResolvedLayer {
         try requireImage(input, name, space)
@@ -114,7 +119,7 @@ public enum SpaceCompiler {
             expandRatio: expand, activation: activation, identitySkip: stride == 1 && input[0] == out)
     }
 
-    private static func fixed(_ layer: FixedLayer, input: [Int], arch: Architecture, space: SearchSpace) throws(SpaceError) -> ResolvedLayer {
+    static func fixed(_ layer: FixedLayer, input: [Int], arch: Architecture, space: SearchSpace) throws(SpaceError) -> ResolvedLayer {
         let width = arch.layerWidths[layer.name] ?? arch.widthMultiplier
         let scaledOut = layer.outChannels.map { Channels.scaled($0, by: width) }
         switch layer.kind {

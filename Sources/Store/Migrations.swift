@@ -97,6 +97,67 @@ enum Migrations {
                     );
                     """)
         }
+        m.registerMigration("v4: latency tables, validations, searches") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE latencyTable (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        device TEXT NOT NULL,
+                        space TEXT NOT NULL,
+                        spaceHash TEXT NOT NULL,
+                        runtime TEXT NOT NULL,
+                        runtimeVersion TEXT NOT NULL,
+                        settingsJSON TEXT NOT NULL,
+                        settingsHash TEXT NOT NULL,
+                        createdAtUnixNanoseconds INTEGER NOT NULL,
+                        UNIQUE (device, space, spaceHash, runtime, runtimeVersion, settingsHash)
+                    );
+                    CREATE TABLE tableEntry (
+                        tableId INTEGER NOT NULL REFERENCES latencyTable(id) ON DELETE CASCADE,
+                        blockKey TEXT NOT NULL,
+                        layerJSON TEXT NOT NULL,
+                        resultId INTEGER NOT NULL REFERENCES result(id) ON DELETE CASCADE,
+                        count INTEGER NOT NULL,
+                        meanNanoseconds REAL NOT NULL,
+                        varianceNanoseconds2 REAL NOT NULL,
+                        p0Nanoseconds REAL NOT NULL,
+                        p10Nanoseconds REAL NOT NULL,
+                        p50Nanoseconds REAL NOT NULL,
+                        p90Nanoseconds REAL NOT NULL,
+                        p100Nanoseconds REAL NOT NULL,
+                        PRIMARY KEY (tableId, blockKey)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX tableEntry_by_result ON tableEntry(resultId);
+                    CREATE TABLE tableRun (
+                        tableId INTEGER NOT NULL REFERENCES latencyTable(id) ON DELETE CASCADE,
+                        runId INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        purpose TEXT NOT NULL CHECK (purpose IN ('build', 'validate', 'search')),
+                        PRIMARY KEY (tableId, runId)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE tableReport (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        tableId INTEGER NOT NULL REFERENCES latencyTable(id) ON DELETE CASCADE,
+                        kind TEXT NOT NULL CHECK (kind IN ('validation', 'correction')),
+                        createdAtUnixNanoseconds INTEGER NOT NULL,
+                        runId INTEGER REFERENCES run(id) ON DELETE SET NULL,
+                        reportJSON TEXT NOT NULL
+                    );
+                    CREATE TABLE search (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        tableId INTEGER NOT NULL REFERENCES latencyTable(id) ON DELETE CASCADE,
+                        createdAtUnixNanoseconds INTEGER NOT NULL,
+                        configJSON TEXT NOT NULL,
+                        objective TEXT NOT NULL,
+                        latencyBudgetNanoseconds REAL NOT NULL,
+                        winner TEXT NOT NULL,
+                        objectiveValue REAL NOT NULL,
+                        predictedNanoseconds REAL NOT NULL,
+                        measuredNanoseconds REAL,
+                        measuredResultId INTEGER REFERENCES result(id) ON DELETE SET NULL,
+                        detailJSON TEXT NOT NULL
+                    );
+                    """)
+        }
         return m
     }
 }

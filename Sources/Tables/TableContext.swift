@@ -1,0 +1,103 @@
+import BenchCore
+import Controller
+import Foundation
+import Logging
+import Runtime
+import Spaces
+import Store
+
+/// What every table command shares: the workspace, the store, how a table is identified, and
+/// how models are measured (a `Workload` run through `RunCoordinator`, so table work gets the
+/// board lock, journals, heartbeats and retries of any run).
+public struct TableContext: Sendable {
+    public let workspace: Workspace
+    public let store: any ResultStore & TableStore
+    public let logger: Logger
+    /// Agent executable to deploy, lock timeout and run events, as for `boardbench run`.
+    public var agentPath: String?
+    public var lockTimeoutSeconds: Double?
+    public var onEvent: @Sendable (RunEvent) -> Void = { _ in }
+
+    public init(workspace: Workspace, store: any ResultStore & TableStore, logger: Logger) {
+        self.workspace = workspace
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Settings a table is measured with unless told otherwise: one thread pinned to one core,
+    /// no counters and no energy (they add nothing a latency table uses), short warm-up, 25
+    /// samples of at least 1 ms each (tiny blocks repeat within a sample).
+    public static func defaultSettings(threads: Int = 1, cores: String? = "0") -> MeasurementSettings {
+        MeasurementSettings(
+            warmupRuns: 5, warmupSeconds: 0.05, iterations: 25, minMeasureSeconds: 0, maxMeasureSeconds: 60, minSampleMilliseconds: 1,
+            threads: threads, cores: cores, counters: [], energy: false, timeoutSeconds: 600)
+    }
+
+    /// A space file (or the name of a shipped space) and the SHA-256 of its text.
+    public func loadSpace(_ reference: String) throws(TableError) -> (space: SearchSpace, hash: String, path: String) {
+        var url = URL(fileURLWithPath: reference)
+        if !FileManager.default.fileExists(atPath: url.path), SearchSpace.isValidName(reference) {
+            for dir in [URL(fileURLWithPath: "Profiles/spaces")] + (BundledResources.spacesDirectory.map { [$0] } ?? []) {
+                let candidate = dir.appendingPathComponent("\(reference).yaml")
+                if FileManager.default.fileExists(atPath: candidate.path) {
+                    url = candidate
+                    break
+                }
+            }
+        }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw .controller(.fileNotFound(path: reference, what: "search space"))
+        }
+        do {
+            let space = try SearchSpace(contentsOf: url)
+            return (space, PlanIdentity.hash(data), url.path)
+        } catch {
+            throw .space(path: url.path, reason: error.description)
+        }
+    }
+
+    /// The identity of the table for these inputs (not stored).
+    public func identity(space: SearchSpace, spaceHash: String, device: String, settings: MeasurementSettings) -> LatencyTableRecord {
+        let settingsJSON = Self.json(settings)
+        return LatencyTableRecord(
+            device: device, space: space.name, spaceHash: spaceHash, runtime: "builtin", runtimeVersion: RuntimeInfo.version,
+            settingsJSON: settingsJSON, settingsHash: PlanIdentity.hash(Data(settingsJSON.utf8)), createdAtUnixNanoseconds: Self.now())
+    }
+
+    /// The stored table with this identity, with its entries; `noTable` when none was built.
+    public func existingTable(space: SearchSpace, spaceHash: String, device: String, settings: MeasurementSettings) throws(TableError) -> LatencyTable {
+        let wanted = identity(space: space, spaceHash: spaceHash, device: device, settings: settings)
+        let tables = try workspace.tables { () throws(StoreError) in try store.latencyTables(device: device, space: space.name) }
+        guard
+            let found = tables.first(where: {
+                $0.spaceHash == wanted.spaceHash && $0.runtime == wanted.runtime && $0.runtimeVersion == wanted.runtimeVersion
+                    && $0.settingsHash == wanted.settingsHash
+            })
+        else {
+            throw .noTable(
+                device: device, space: space.name,
+                known: tables.map { "table \($0.id ?? 0): runtime \($0.runtimeVersion), settings \($0.settingsHash.prefix(8))" })
+        }
+        let entries = try workspace.tables { () throws(StoreError) in try store.entries(tableId: found.id!) }
+        return try LatencyTable(record: found, entries: entries)
+    }
+
+    /// Measures `workload` on the table's device as one run linked to the table.
+    func measure(_ workload: Workload, table: LatencyTableRecord, purpose: String) throws(TableError) -> RunOutcome {
+        let coordinator = RunCoordinator(workspace: workspace, store: store, logger: logger)
+        var options = RunOptions(profile: nil, devices: [table.device], agentPath: agentPath, lockTimeoutSeconds: lockTimeoutSeconds)
+        options.onEvent = onEvent
+        let (store, workspace, tableId) = (self.store, self.workspace, table.id!)
+        // Linked before anything is measured, so an interrupted build's results are found again.
+        options.onRunStarted = { runId throws(ControllerError) in
+            try workspace.storing { () throws(StoreError) in try store.linkRun(tableId: tableId, runId: runId, purpose: purpose) }
+        }
+        do { return try coordinator.run(workload, options: options) } catch { throw .controller(error) }
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        (try? JSONEncoder.sorted.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1e9) }
+}
