@@ -10,10 +10,14 @@ public struct Graph: Sendable, Equatable {
     public var outputs: [Int]
     /// Constant data; each constant starts at a 64-byte-aligned offset.
     public var weights: [UInt8]
+    /// Runs of `weights` that are seeded random values rather than data (sorted by offset).
+    /// `weights` always holds their materialised bytes; only the encoder and decoder care:
+    /// a plan stores these as seeds (format version 2).
+    public var generatedWeights: [WeightFill]
 
     public init(
         name: String, metadata: [String: String] = [:], tensors: [TensorInfo], nodes: [Node],
-        inputs: [Int], outputs: [Int], weights: [UInt8]
+        inputs: [Int], outputs: [Int], weights: [UInt8], generatedWeights: [WeightFill] = []
     ) {
         self.name = name
         self.metadata = metadata
@@ -22,6 +26,7 @@ public struct Graph: Sendable, Equatable {
         self.inputs = inputs
         self.outputs = outputs
         self.weights = weights
+        self.generatedWeights = generatedWeights
     }
 }
 

@@ -4,10 +4,16 @@ public struct GraphBuilder {
     public private(set) var graph: Graph
     private var rng: SeededRandom
     private var counter = 0
+    private let recordsFills: Bool
 
-    public init(name: String, seed: UInt64 = 0x426F_6172_6442_656E) {
+    /// With `generatedWeights`, each random constant draws one seed from the builder's
+    /// generator, is filled from that seed and is recorded in `Graph.generatedWeights`, so its
+    /// plan stores the seed instead of the bytes (format version 2). The weights then differ
+    /// from those of a builder without it, whose constants draw every value from its generator.
+    public init(name: String, seed: UInt64 = 0x426F_6172_6442_656E, generatedWeights: Bool = false) {
         graph = Graph(name: name, tensors: [], nodes: [], inputs: [], outputs: [], weights: [])
         rng = SeededRandom(seed: seed)
+        recordsFills = generatedWeights
     }
 
     public func shape(of tensor: Int) -> [Int] { graph.tensors[tensor].shape }
@@ -34,9 +40,19 @@ public struct GraphBuilder {
 
     /// A constant of seeded uniform values in ±sqrt(6 / fanIn) (He-uniform keeps activations bounded).
     public mutating func randomConstant(_ name: String, shape: [Int], fanIn: Int) throws(PlanError) -> Int {
+        try ShapeInference.checkShape(shape, tensor: name)
         let bound = Float((6.0 / Double(max(fanIn, 1))).squareRoot())
-        let values = (0..<shape.reduce(1, *)).map { _ in rng.nextFloat(bound: bound) }
-        return try constant(name, shape: shape, values: values)
+        let count = shape.reduce(1, *)
+        guard recordsFills else {
+            let values = (0..<count).map { _ in rng.nextFloat(bound: bound) }
+            return try constant(name, shape: shape, values: values)
+        }
+        var fill = WeightFill(offset: 0, count: count, seed: rng.next(), bound: bound)
+        let tensor = try constant(name, shape: shape, values: fill.values())
+        // `constant` appends the values last, so they end the weights.
+        fill.offset = graph.weights.count - fill.byteCount
+        graph.generatedWeights.append(fill)
+        return tensor
     }
 
     /// Appends a node and returns its single output.

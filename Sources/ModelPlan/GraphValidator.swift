@@ -13,6 +13,7 @@ public enum GraphValidator {
                 else { throw .invalidGraph("constant \(t.name) lies outside the weights or is misaligned") }
             }
         }
+        if let problem = WeightFill.firstProblem(in: g.generatedWeights, weightsSize: g.weights.count) { throw .invalidGraph(problem) }
         var defined = [Bool](repeating: false, count: n)
         for (i, t) in g.tensors.enumerated() where t.constant != nil { defined[i] = true }
         for i in g.inputs {

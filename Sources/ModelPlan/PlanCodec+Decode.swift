@@ -1,11 +1,15 @@
 extension PlanCodec {
-    /// Decodes and fully validates a plan. Any byte string yields either a graph that is
-    /// safe to execute or a `PlanError`; nothing is allocated beyond what the input holds.
+    /// Decodes and fully validates a plan of any version this build reads. Any byte string
+    /// yields either a graph that is safe to execute or a `PlanError`; nothing is allocated
+    /// beyond what the input holds, except a version 2 plan's regenerated weights, which are
+    /// checked first and capped at `PlanFormat.maxWeightsSize`.
     public static func decode(_ bytes: [UInt8]) throws(PlanError) -> Graph {
         guard bytes.count >= PlanFormat.headerSize, Array(bytes[0..<8]) == PlanFormat.magic else { throw .notAPlan }
         var h = ByteReader(bytes[8..<PlanFormat.headerSize], context: "header")
         let version = Int(try h.u16())
-        guard version == PlanFormat.version else { throw .unsupportedVersion(found: version, supported: PlanFormat.version) }
+        guard (PlanFormat.storedWeightsVersion...PlanFormat.version).contains(version) else {
+            throw .unsupportedVersion(found: version, supported: PlanFormat.version)
+        }
         let flags = try h.u16()
         let sectionCount = Int(try h.u32())
         let fileSize = try h.u64()
@@ -40,11 +44,16 @@ extension PlanCodec {
             covered.append(Int(offset)..<Int(offset + length))
         }
         try checkGaps(covered, in: bytes)
-        guard let graphBytes = sections[.graph], let weights = sections[.weights] else {
+        guard let graphBytes = sections[.graph], let stored = sections[.weights] else {
             throw .malformed("missing a required section (GRPH, WGHT)")
         }
         var g = try decodeGraph(graphBytes)
-        g.weights = Array(weights)
+        switch (version, sections[.fills]) {
+        case (PlanFormat.generatedWeightsVersion, let fills?): (g.weights, g.generatedWeights) = try decodeFills(fills, stored: stored)
+        case (PlanFormat.generatedWeightsVersion, nil): throw .malformed("a version 2 plan needs a FILL section")
+        case (_, nil): g.weights = Array(stored)
+        case (_, .some): throw .malformed("section FILL needs format version 2, the header says \(version)")
+        }
         try GraphValidator.validate(g)
         return g
     }

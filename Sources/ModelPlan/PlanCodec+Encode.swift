@@ -1,9 +1,20 @@
 /// Encodes and decodes plans. Encoding is deterministic: the same graph always gives the
 /// same bytes, so a plan's SHA-256 identifies it.
 public enum PlanCodec {
+    /// Writes version 1 for a graph without generated weights, version 2 (FILL section, packed
+    /// WGHT) for one with them.
     public static func encode(_ g: Graph) throws(PlanError) -> [UInt8] {
         try GraphValidator.validate(g)
-        let sections: [(PlanFormat.Section, [UInt8])] = [(.graph, encodeGraph(g)), (.weights, g.weights)]
+        let version: Int
+        let sections: [(PlanFormat.Section, [UInt8])]
+        if g.generatedWeights.isEmpty {
+            version = PlanFormat.storedWeightsVersion
+            sections = [(.graph, encodeGraph(g)), (.weights, g.weights)]
+        } else {
+            try checkFillsMatchWeights(g)
+            version = PlanFormat.generatedWeightsVersion
+            sections = [(.graph, encodeGraph(g)), (.fills, encodeFills(g)), (.weights, storedWeights(g))]
+        }
 
         var offsets: [Int] = []
         var cursor = PlanFormat.headerSize + sections.count * PlanFormat.sectionEntrySize
@@ -21,7 +32,7 @@ public enum PlanCodec {
         }
         var header = ByteWriter()
         header.bytes.append(contentsOf: PlanFormat.magic)
-        header.u16(UInt16(PlanFormat.version))
+        header.u16(UInt16(version))
         header.u16(0)
         header.count(sections.count)
         header.u64(UInt64(cursor))

@@ -24,8 +24,9 @@ import Testing
     @Test func newerVersionIsRejectedNamingBothVersions() throws {
         var bytes = try PlanCodec.encode(try BuiltinModels.graph(named: "mlp"))
         bytes[8] = 9
-        #expect(throws: PlanError.unsupportedVersion(found: 9, supported: 1)) { try PlanCodec.decode(bytes) }
-        #expect(PlanError.unsupportedVersion(found: 9, supported: 1).description.contains("version 9"))
+        #expect(throws: PlanError.unsupportedVersion(found: 9, supported: 2)) { try PlanCodec.decode(bytes) }
+        let message = PlanError.unsupportedVersion(found: 9, supported: 2).description
+        #expect(message.contains("version 9") && message.contains("versions 1 to 2"))
     }
 
     @Test func truncationAtEveryLengthFailsCleanly() throws {
