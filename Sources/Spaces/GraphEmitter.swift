@@ -6,7 +6,7 @@ struct GraphEmitter {
     var builder: GraphBuilder
 
     init(name: String, seed: UInt64, generatedWeights: Bool = false) {
-        builder = GraphBuilder(name: name, seed: seed)  // GENW-MERGE: pass generatedWeights
+        builder = GraphBuilder(name: name, seed: seed, generatedWeights: generatedWeights)
     }
 
     mutating func emit(_ layer: ResolvedLayer, _ x: Int) throws(PlanError) -> Int {

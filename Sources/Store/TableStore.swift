@@ -52,7 +52,7 @@ extension SQLiteStore: TableStore {
     }
 
     public func linkRun(tableId: Int64, runId: Int64, purpose: String) throws(StoreError) {
-        try writing { db in try TableRunRecord(tableId: tableId, runId: runId, purpose: purpose).upsert(db) }
+        try writing { db in try TableRunRecord(tableId: tableId, runId: runId, purpose: purpose).insert(db, onConflict: .replace) }
     }
 
     public func tableRuns(tableId: Int64) throws(StoreError) -> [TableRunRecord] {
@@ -60,7 +60,7 @@ extension SQLiteStore: TableStore {
     }
 
     public func saveEntries(_ entries: [TableEntryRecord]) throws(StoreError) {
-        try writing { db in for e in entries { try e.upsert(db) } }
+        try writing { db in for e in entries { try e.insert(db, onConflict: .replace) } }
     }
 
     public func entries(tableId: Int64) throws(StoreError) -> [TableEntryRecord] {

@@ -64,19 +64,27 @@ public struct TableContext: Sendable {
             settingsJSON: settingsJSON, settingsHash: PlanIdentity.hash(Data(settingsJSON.utf8)), createdAtUnixNanoseconds: Self.now())
     }
 
-    /// The stored table with this identity, with its entries; `noTable` when none was built.
-    public func existingTable(space: SearchSpace, spaceHash: String, device: String, settings: MeasurementSettings) throws(TableError) -> LatencyTable {
-        let wanted = identity(space: space, spaceHash: spaceHash, device: device, settings: settings)
+    /// The newest stored table of `space` on `device` measured by this runtime with `threads`
+    /// pinned to `cores` (any other settings), or table `id` when given; `noTable` when none.
+    public func existingTable(
+        space: SearchSpace, spaceHash: String, device: String, threads: Int, cores: String?, id: Int64? = nil
+    ) throws(TableError) -> LatencyTable {
         let tables = try workspace.tables { () throws(StoreError) in try store.latencyTables(device: device, space: space.name) }
-        guard
-            let found = tables.first(where: {
-                $0.spaceHash == wanted.spaceHash && $0.runtime == wanted.runtime && $0.runtimeVersion == wanted.runtimeVersion
-                    && $0.settingsHash == wanted.settingsHash
-            })
-        else {
+        let found = tables.first { t in
+            if let id { return t.id == id }
+            guard t.spaceHash == spaceHash, t.runtimeVersion == RuntimeInfo.version,
+                let settings = try? JSONDecoder().decode(MeasurementSettings.self, from: Data(t.settingsJSON.utf8))
+            else { return false }
+            return settings.threads == threads && settings.cores == cores
+        }
+        guard let found else {
             throw .noTable(
                 device: device, space: space.name,
-                known: tables.map { "table \($0.id ?? 0): runtime \($0.runtimeVersion), settings \($0.settingsHash.prefix(8))" })
+                known: tables.map { t in
+                    let s = try? JSONDecoder().decode(MeasurementSettings.self, from: Data(t.settingsJSON.utf8))
+                    let stale = t.spaceHash != spaceHash ? ", space file changed since" : ""
+                    return "table \(t.id ?? 0): runtime \(t.runtimeVersion), threads \(s?.threads ?? 0), cores \(s?.cores ?? "none")\(stale)"
+                })
         }
         let entries = try workspace.tables { () throws(StoreError) in try store.entries(tableId: found.id!) }
         return try LatencyTable(record: found, entries: entries)

@@ -7,5 +7,8 @@ struct BoardBench: ParsableCommand {
         abstract: "Benchmark ML models on Linux edge boards over SSH.",
         discussion: "Exit statuses are listed in docs/formats.md.",
         version: "0.1.0",
-        subcommands: [Device.self, Run.self, Results.self, Compare.self, Baseline.self, Report.self, Compile.self, Infer.self, Demo.self])
+        subcommands: [
+            Device.self, Run.self, Results.self, Compare.self, Baseline.self, Report.self, Compile.self, Infer.self, Table.self, Predict.self,
+            Demo.self,
+        ])
 }

@@ -1,0 +1,92 @@
+import Foundation
+import Spaces
+
+/// A per-device correction from the sum of a network's blocks to its measured latency, fitted
+/// on calibration networks kept apart from validation ones and stored apart from the raw
+/// table (a `tableReport` of kind `correction`). The model is linear in the raw sum and the
+/// number of layers: `measured ≈ intercept + slope × sum + perLayer × layers`; what each term
+/// stands for (fixed start-up per inference, cache effects that scale with work, per-layer
+/// hand-over) is discussed in docs/methodology.md.
+public struct Correction: Codable, Sendable, Equatable {
+    public var interceptNanoseconds: Double
+    public var slope: Double
+    public var perLayerNanoseconds: Double
+    /// Calibration networks it was fitted on, and the seed that drew them.
+    public var calibrationCount: Int
+    public var calibrationSeed: UInt64
+
+    public init(interceptNanoseconds: Double, slope: Double, perLayerNanoseconds: Double, calibrationCount: Int, calibrationSeed: UInt64) {
+        self.interceptNanoseconds = interceptNanoseconds
+        self.slope = slope
+        self.perLayerNanoseconds = perLayerNanoseconds
+        self.calibrationCount = calibrationCount
+        self.calibrationSeed = calibrationSeed
+    }
+
+    public func apply(raw: Double, layers: Int) -> Double { interceptNanoseconds + slope * raw + perLayerNanoseconds * Double(layers) }
+}
+
+/// A table's prediction for one architecture.
+public struct Prediction: Codable, Sendable {
+    public struct Layer: Codable, Sendable {
+        public var name: String
+        public var key: String
+        /// The entry's median per execution; nil when the table lacks the block.
+        public var nanoseconds: Double?
+    }
+
+    /// Canonical architecture JSON.
+    public var arch: String
+    /// Sum of the blocks' medians (the raw table prediction).
+    public var nanoseconds: Double
+    /// Sum of the blocks' means (what OFA's tables sum).
+    public var meanNanoseconds: Double
+    /// sqrt of the sum of the blocks' variances: the spread of one inference if blocks varied
+    /// independently.
+    public var uncertaintyNanoseconds: Double
+    /// With the device's correction, when one was fitted.
+    public var correctedNanoseconds: Double?
+    public var layers: [Layer]
+    /// Keys of blocks the table lacks; the sums above then leave them out.
+    public var missing: [String]
+}
+
+extension LatencyTable {
+    public func predict(_ arch: Architecture, in space: SearchSpace, correction: Correction? = nil) throws(TableError) -> Prediction {
+        let resolved: [ResolvedLayer]
+        let canonical: String
+        do {
+            let checked = try space.check(arch)
+            canonical = checked.canonical
+            resolved = try SpaceCompiler.layers(for: checked, in: space)
+        } catch {
+            throw .invalidArgument("architecture: \(error.description)")
+        }
+        var total = 0.0, mean = 0.0, variance = 0.0
+        var layers: [Prediction.Layer] = []
+        var missing: [String] = []
+        for layer in resolved {
+            let key = layer.tableKey
+            if let e = entries[key] {
+                total += e.p50
+                mean += e.mean
+                variance += e.variance
+                layers.append(.init(name: layer.name, key: key, nanoseconds: e.p50))
+            } else {
+                missing.append(key)
+                layers.append(.init(name: layer.name, key: key, nanoseconds: nil))
+            }
+        }
+        return Prediction(
+            arch: canonical, nanoseconds: total, meanNanoseconds: mean, uncertaintyNanoseconds: variance.squareRoot(),
+            correctedNanoseconds: missing.isEmpty ? correction.map { $0.apply(raw: total, layers: resolved.count) } : nil, layers: layers,
+            missing: missing)
+    }
+
+    /// The prediction, refusing architectures with blocks the table lacks.
+    public func predictComplete(_ arch: Architecture, in space: SearchSpace, correction: Correction? = nil) throws(TableError) -> Prediction {
+        let p = try predict(arch, in: space, correction: correction)
+        guard p.missing.isEmpty else { throw .missingBlocks(arch: p.arch, keys: p.missing) }
+        return p
+    }
+}
