@@ -57,7 +57,8 @@ let package = Package(
         .target(
             name: "Spaces", dependencies: ["BenchCore", "ModelPlan", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
-        .target(name: "Tables", dependencies: ["BenchCore", "Controller", "Store", "ModelPlan", "Spaces", "Runtime"], swiftSettings: strict),
+        .target(
+            name: "Tables", dependencies: ["BenchCore", "Controller", "Store", "ModelPlan", "Spaces", "Runtime", "Transport"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["Store"], swiftSettings: strict),
         .executableTarget(
             name: "boardbench",
@@ -87,7 +88,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "BenchTestSupport"], swiftSettings: strict),
-        .testTarget(name: "TablesTests", dependencies: ["Tables"], swiftSettings: strict),
+        .testTarget(name: "TablesTests", dependencies: ["Tables", "Spaces"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["BenchTestSupport", "Controller", "BenchCore", "Store"], swiftSettings: strict),
     ]
