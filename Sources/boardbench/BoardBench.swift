@@ -9,6 +9,6 @@ struct BoardBench: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Device.self, Run.self, Results.self, Compare.self, Baseline.self, Report.self, Compile.self, Infer.self, Table.self, Predict.self,
-            Demo.self,
+            Search.self, Demo.self,
         ])
 }
