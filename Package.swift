@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "BenchTestSupport"], swiftSettings: strict),
+        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Runtime", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "TablesTests", dependencies: ["Tables", "Spaces"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["BenchTestSupport", "Controller", "BenchCore", "Store"], swiftSettings: strict),

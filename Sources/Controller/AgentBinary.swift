@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// The agent executable the host deploys, with what it needs from a board.
 public struct AgentBinary: Sendable {
@@ -7,11 +8,14 @@ public struct AgentBinary: Sendable {
     public var architecture: String
     /// Highest GLIBC_x.y symbol version the binary references: the oldest glibc it runs on.
     public var minimumGlibc: String?
+    /// The built-in runtime's version the binary carries (`RuntimeInfo.stamp`), nil if absent.
+    public var runtimeVersion: String?
 
-    public init(path: String, architecture: String, minimumGlibc: String?) {
+    public init(path: String, architecture: String, minimumGlibc: String?, runtimeVersion: String? = nil) {
         self.path = path
         self.architecture = architecture
         self.minimumGlibc = minimumGlibc
+        self.runtimeVersion = runtimeVersion
     }
 
     /// SHA-256 of the executable, lowercase hex: what the board must hold.
@@ -50,7 +54,17 @@ public struct AgentBinary: Sendable {
             case 243: "riscv64"
             default: "elf-machine-\(machine)"
             }
-        return AgentBinary(path: path, architecture: arch, minimumGlibc: highestGlibc(in: data))
+        return AgentBinary(path: path, architecture: arch, minimumGlibc: highestGlibc(in: data), runtimeVersion: runtimeStamp(in: data))
+    }
+
+    /// The printable text after `RuntimeInfo.stampPrefix` in the binary.
+    public static func runtimeStamp(in data: Data) -> String? {
+        let marker = Data(RuntimeInfo.stampPrefix.utf8)
+        guard let found = data.range(of: marker) else { return nil }
+        var end = found.upperBound
+        while end < data.endIndex, end - found.upperBound < 64, (0x21...0x7E).contains(data[end]) { end += 1 }
+        let version = String(decoding: data[found.upperBound..<end], as: UTF8.self)
+        return version.isEmpty ? nil : version
     }
 
     /// Scans the version-requirement strings ("GLIBC_2.34") for the highest version.

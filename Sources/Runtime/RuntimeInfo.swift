@@ -4,7 +4,18 @@ import COpenBLAS
 /// results and latency tables store it so numbers from different kernels never mix.
 public enum RuntimeInfo {
     public static let name = "builtin"
-    public static let version = "builtin-4"
+    /// The kernel generation, plus `+debug` in unoptimised builds (whose kernels run many times
+    /// slower: their numbers must never mix with a release agent's).
+    public static let version = String(stamp.dropFirst(stampPrefix.count))
+
+    /// The version as one literal in the executable, so the host can read which runtime an
+    /// agent binary carries without running it (it may be built for another architecture).
+    #if DEBUG
+        static let stamp = "@(#)boardbench-runtime builtin-4+debug"
+    #else
+        static let stamp = "@(#)boardbench-runtime builtin-4"
+    #endif
+    public static let stampPrefix = "@(#)boardbench-runtime "
 
     /// OpenBLAS's kernel name ("Haswell", "ARMV8"): some machines pin it with OPENBLAS_CORETYPE.
     public static var blasCoreName: String {

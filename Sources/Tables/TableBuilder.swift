@@ -61,7 +61,7 @@ public struct TableBuilder: Sendable {
         // Fail on an unknown device before anything is stored.
         do { _ = try DeviceFile.load(request.device, in: context.workspace) } catch { throw .controller(error) }
         let store = context.store
-        let wanted = context.identity(space: space, spaceHash: spaceHash, device: request.device, settings: request.settings)
+        let wanted = try context.identity(space: space, spaceHash: spaceHash, device: request.device, settings: request.settings)
         let table = try context.workspace.tables { () throws(StoreError) in try store.latencyTable(matching: wanted) }
         // Every block of the space, so results of earlier builds at other resolutions are kept too.
         let known: [String: ResolvedLayer]

@@ -56,11 +56,23 @@ public struct TableContext: Sendable {
         }
     }
 
+    /// The runtime version of the agent that will measure: read from the agent binary the host
+    /// deploys (`--agent`, `BOARDBENCH_AGENT` or next to boardbench), so a debug agent's
+    /// numbers make their own table.
+    public func runtimeVersion() throws(TableError) -> String {
+        let binary: AgentBinary
+        do { binary = try AgentBinary.locate(explicit: agentPath) } catch { throw .controller(error) }
+        guard let v = binary.runtimeVersion else {
+            throw .controller(.invalidArgument("\(binary.path) carries no runtime version stamp; pass a boardbench-agent of this release with --agent"))
+        }
+        return v
+    }
+
     /// The identity of the table for these inputs (not stored).
-    public func identity(space: SearchSpace, spaceHash: String, device: String, settings: MeasurementSettings) -> LatencyTableRecord {
+    public func identity(space: SearchSpace, spaceHash: String, device: String, settings: MeasurementSettings) throws(TableError) -> LatencyTableRecord {
         let settingsJSON = Self.json(settings)
         return LatencyTableRecord(
-            device: device, space: space.name, spaceHash: spaceHash, runtime: "builtin", runtimeVersion: RuntimeInfo.version,
+            device: device, space: space.name, spaceHash: spaceHash, runtime: "builtin", runtimeVersion: try runtimeVersion(),
             settingsJSON: settingsJSON, settingsHash: PlanIdentity.hash(Data(settingsJSON.utf8)), createdAtUnixNanoseconds: Self.now())
     }
 
@@ -70,9 +82,10 @@ public struct TableContext: Sendable {
         space: SearchSpace, spaceHash: String, device: String, threads: Int, cores: String?, id: Int64? = nil
     ) throws(TableError) -> LatencyTable {
         let tables = try workspace.tables { () throws(StoreError) in try store.latencyTables(device: device, space: space.name) }
+        let version = id == nil ? try runtimeVersion() : ""
         let found = tables.first { t in
             if let id { return t.id == id }
-            guard t.spaceHash == spaceHash, t.runtimeVersion == RuntimeInfo.version,
+            guard t.spaceHash == spaceHash, t.runtimeVersion == version,
                 let settings = try? JSONDecoder().decode(MeasurementSettings.self, from: Data(t.settingsJSON.utf8))
             else { return false }
             return settings.threads == threads && settings.cores == cores
