@@ -57,14 +57,18 @@ public struct AgentBinary: Sendable {
         return AgentBinary(path: path, architecture: arch, minimumGlibc: highestGlibc(in: data), runtimeVersion: runtimeStamp(in: data))
     }
 
-    /// The printable text after `RuntimeInfo.stampPrefix` in the binary.
+    /// The printable text after `RuntimeInfo.stampPrefix` in the binary (the prefix also
+    /// appears on its own, followed by nothing printable: that occurrence is skipped).
     public static func runtimeStamp(in data: Data) -> String? {
         let marker = Data(RuntimeInfo.stampPrefix.utf8)
-        guard let found = data.range(of: marker) else { return nil }
-        var end = found.upperBound
-        while end < data.endIndex, end - found.upperBound < 64, (0x21...0x7E).contains(data[end]) { end += 1 }
-        let version = String(decoding: data[found.upperBound..<end], as: UTF8.self)
-        return version.isEmpty ? nil : version
+        var from = data.startIndex
+        while let found = data.range(of: marker, in: from..<data.endIndex) {
+            var end = found.upperBound
+            while end < data.endIndex, end - found.upperBound < 64, (0x21...0x7E).contains(data[end]) { end += 1 }
+            if end > found.upperBound { return String(decoding: data[found.upperBound..<end], as: UTF8.self) }
+            from = found.upperBound
+        }
+        return nil
     }
 
     /// Scans the version-requirement strings ("GLIBC_2.34") for the highest version.

@@ -8,6 +8,8 @@ import Testing
     /// agent's latency table never mixes with a release agent's.
     @Test func stampIsFoundInBinaryBytes() {
         var bytes = Data(repeating: 0, count: 100)
+        bytes.append(Data(RuntimeInfo.stampPrefix.utf8))  // the prefix literal on its own
+        bytes.append(0)
         bytes.append(Data((RuntimeInfo.stampPrefix + "builtin-9+debug").utf8))
         bytes.append(contentsOf: [0, 0x41, 0x42])
         #expect(AgentBinary.runtimeStamp(in: bytes) == "builtin-9+debug")

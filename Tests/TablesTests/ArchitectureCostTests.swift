@@ -35,7 +35,7 @@ enum ShippedSpaces {
         let space = try ShippedSpaces.space(spaceName)
         var rng = SeededRandom(seed: 0xC057)
         var archs = [space.extremeArchitecture(.smallest)]
-        for _ in 0..<20 { archs.append(try ShippedSpaces.random(space, using: &rng)) }
+        for _ in 0..<6 { archs.append(try ShippedSpaces.random(space, using: &rng)) }
         var variedWidths = false
         for arch in archs {
             let analytic = try ArchitectureCost(arch, in: space)
