@@ -3,27 +3,35 @@ import Spaces
 
 /// A per-device correction from the sum of a network's blocks to its measured latency, fitted
 /// on calibration networks kept apart from validation ones and stored apart from the raw
-/// table (a `tableReport` of kind `correction`). The model is linear in the raw sum and the
-/// number of layers: `measured ≈ intercept + slope × sum + perLayer × layers`; what each term
-/// stands for (fixed start-up per inference, cache effects that scale with work, per-layer
-/// hand-over) is discussed in docs/methodology.md.
+/// table (a `tableReport` of kind `correction`). The model is linear in the raw sum, the number
+/// of layers and the number of weights: `measured ≈ intercept + slope × sum + perLayer × layers
+/// + perParameter × parameters`. What each term stands for (fixed start-up per inference, work
+/// that runs slower or faster inside a network, per-layer hand-over, weights that a block
+/// measured alone keeps in cache but a network streams from memory) is in docs/methodology.md.
 public struct Correction: Codable, Sendable, Equatable {
     public var interceptNanoseconds: Double
     public var slope: Double
     public var perLayerNanoseconds: Double
+    public var perParameterNanoseconds: Double
     /// Calibration networks it was fitted on, and the seed that drew them.
     public var calibrationCount: Int
     public var calibrationSeed: UInt64
 
-    public init(interceptNanoseconds: Double, slope: Double, perLayerNanoseconds: Double, calibrationCount: Int, calibrationSeed: UInt64) {
+    public init(
+        interceptNanoseconds: Double, slope: Double, perLayerNanoseconds: Double, perParameterNanoseconds: Double, calibrationCount: Int,
+        calibrationSeed: UInt64
+    ) {
         self.interceptNanoseconds = interceptNanoseconds
         self.slope = slope
         self.perLayerNanoseconds = perLayerNanoseconds
+        self.perParameterNanoseconds = perParameterNanoseconds
         self.calibrationCount = calibrationCount
         self.calibrationSeed = calibrationSeed
     }
 
-    public func apply(raw: Double, layers: Int) -> Double { interceptNanoseconds + slope * raw + perLayerNanoseconds * Double(layers) }
+    public func apply(raw: Double, layers: Int, parameters: Int64) -> Double {
+        interceptNanoseconds + slope * raw + perLayerNanoseconds * Double(layers) + perParameterNanoseconds * Double(parameters)
+    }
 }
 
 /// A table's prediction for one architecture.
@@ -49,6 +57,8 @@ public struct Prediction: Codable, Sendable {
     public var layers: [Layer]
     /// Keys of blocks the table lacks; the sums above then leave them out.
     public var missing: [String]
+    /// Weights of the whole network (a term of the correction).
+    public var parameters: Int64
 }
 
 extension LatencyTable {
@@ -77,10 +87,11 @@ extension LatencyTable {
                 layers.append(.init(name: layer.name, key: key, nanoseconds: nil))
             }
         }
+        let parameters = ArchitectureCost(layers: resolved).parameters
         return Prediction(
             arch: canonical, nanoseconds: total, meanNanoseconds: mean, uncertaintyNanoseconds: variance.squareRoot(),
-            correctedNanoseconds: missing.isEmpty ? correction.map { $0.apply(raw: total, layers: resolved.count) } : nil, layers: layers,
-            missing: missing)
+            correctedNanoseconds: missing.isEmpty ? correction.map { $0.apply(raw: total, layers: resolved.count, parameters: parameters) } : nil,
+            layers: layers, missing: missing, parameters: parameters)
     }
 
     /// The prediction, refusing architectures with blocks the table lacks.

@@ -81,6 +81,7 @@ public struct ValidationReport: Codable, Sendable {
         public var set: String
         public var arch: String
         public var layers: Int
+        public var parameters: Int64
         public var predictedNanoseconds: Double
         public var correctedNanoseconds: Double?
         /// Medians of the two end-to-end measurements (nil when one failed).
@@ -203,14 +204,15 @@ public struct TableValidator: Sendable {
             let present = m.compactMap { $0 }
             rows.append(
                 .init(
-                    set: set == "cal" ? "calibration" : "validation", arch: p.arch, layers: p.layers.count, predictedNanoseconds: p.nanoseconds,
+                    set: set == "cal" ? "calibration" : "validation", arch: p.arch, layers: p.layers.count, parameters: p.parameters,
+                    predictedNanoseconds: p.nanoseconds,
                     correctedNanoseconds: nil, measuredNanoseconds: m,
                     measuredMeanNanoseconds: present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)))
         }
         let calibrationRows = rows.filter { $0.set == "calibration" && $0.measuredMeanNanoseconds != nil }
         let correction = Self.fit(calibrationRows, count: request.calibration, seed: request.seed)
         if let c = correction {
-            for i in rows.indices { rows[i].correctedNanoseconds = c.apply(raw: rows[i].predictedNanoseconds, layers: rows[i].layers) }
+            for i in rows.indices { rows[i].correctedNanoseconds = c.apply(raw: rows[i].predictedNanoseconds, layers: rows[i].layers, parameters: rows[i].parameters) }
         }
         let measuredValidation = rows.filter { $0.set == "validation" && $0.measuredMeanNanoseconds != nil }
         let measured = measuredValidation.map { $0.measuredMeanNanoseconds! }
@@ -236,33 +238,37 @@ public struct TableValidator: Sendable {
 
     static func name(_ set: String, _ index: Int, _ pass: String) -> String { "\(set)-\(String(format: "%04d", index))-\(pass)" }
 
-    /// Least squares of measured on (1, raw sum, layers) over the calibration networks.
+    /// Least squares of measured on (1, raw sum, layers, parameters) over the calibration
+    /// networks; nil with fewer than 6 networks or when they do not determine the terms.
     static func fit(_ rows: [ValidationReport.Network], count: Int, seed: UInt64) -> Correction? {
-        guard rows.count >= 4 else { return nil }
-        var a = [[Double]](repeating: [0, 0, 0], count: 3)
-        var b = [0.0, 0.0, 0.0]
-        // Scaled to milliseconds and tens of layers so the normal equations are well conditioned.
+        guard rows.count >= 6 else { return nil }
+        let n = 4
+        var a = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        var b = [Double](repeating: 0, count: n)
+        // Milliseconds, tens of layers and millions of weights keep the normal equations well conditioned.
         for r in rows {
-            let x = [1, r.predictedNanoseconds / 1e6, Double(r.layers) / 10]
+            let x = [1, r.predictedNanoseconds / 1e6, Double(r.layers) / 10, Double(r.parameters) / 1e6]
             let y = r.measuredMeanNanoseconds! / 1e6
-            for i in 0..<3 {
-                for j in 0..<3 { a[i][j] += x[i] * x[j] }
+            for i in 0..<n {
+                for j in 0..<n { a[i][j] += x[i] * x[j] }
                 b[i] += x[i] * y
             }
         }
-        guard let c = solve3(a, b) else { return nil }
+        guard let c = solve(a, b) else { return nil }
         return Correction(
-            interceptNanoseconds: c[0] * 1e6, slope: c[1], perLayerNanoseconds: c[2] * 1e6 / 10, calibrationCount: rows.count, calibrationSeed: seed)
+            interceptNanoseconds: c[0] * 1e6, slope: c[1], perLayerNanoseconds: c[2] * 1e6 / 10, perParameterNanoseconds: c[3], calibrationCount: rows.count,
+            calibrationSeed: seed)
     }
 
-    /// Gaussian elimination with partial pivoting; nil when singular.
-    static func solve3(_ m: [[Double]], _ v: [Double]) -> [Double]? {
+    /// Gaussian elimination with partial pivoting; nil when (nearly) singular.
+    static func solve(_ m: [[Double]], _ v: [Double]) -> [Double]? {
         var a = m
         var b = v
-        let n = 3
+        let n = v.count
+        let scale = m.flatMap { $0 }.map(abs).max() ?? 0
         for col in 0..<n {
             let pivot = (col..<n).max { abs(a[$0][col]) < abs(a[$1][col]) }!
-            guard abs(a[pivot][col]) > 1e-12 else { return nil }
+            guard abs(a[pivot][col]) > 1e-10 * max(scale, 1e-300) else { return nil }
             a.swapAt(col, pivot)
             b.swapAt(col, pivot)
             for row in (col + 1)..<n {

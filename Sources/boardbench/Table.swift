@@ -222,8 +222,8 @@ struct TableValidate: ParsableCommand {
         if let c = report.correction {
             printOut(
                 String(
-                    format: "correction: measured = %.3f ms + %.4f × sum + %.2f µs × layers (fitted on %d calibration networks)",
-                    c.interceptNanoseconds / 1e6, c.slope, c.perLayerNanoseconds / 1e3, c.calibrationCount))
+                    format: "correction: measured = %.3f ms + %.4f × sum + %.2f µs × layers + %.3f µs × Mparams (fitted on %d calibration networks)",
+                    c.interceptNanoseconds / 1e6, c.slope, c.perLayerNanoseconds / 1e3, c.perParameterNanoseconds * 1e6 / 1e3, c.calibrationCount))
         }
         if !report.failed.isEmpty {
             printError("boardbench: \(report.failed.count) measurement(s) failed; they are left out of the figures")

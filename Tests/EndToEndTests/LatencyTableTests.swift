@@ -81,16 +81,16 @@ struct LatencyTableTests {
         #expect((predicted["uncertaintyNanoseconds"] as? Double ?? -1) >= 0)
 
         // Validate: figures for the raw table, the corrected one and the board against itself.
-        let report = try board.json(["table", "validate"] + board.table + ["--samples", "6", "--calibration", "5", "--iterations", "3"])
+        let report = try board.json(["table", "validate"] + board.table + ["--samples", "6", "--calibration", "8", "--iterations", "3"])
         let raw = try #require(report["raw"] as? [String: Any])
         #expect(raw["count"] as? Int == 6)
         for key in ["rmseNanoseconds", "rmspe", "within5", "within10", "spearman"] { #expect(raw[key] is Double, "\(key)") }
         #expect((report["repeatability"] as? [String: Any])?["count"] as? Int == 6)
         let correction = try #require(report["correction"] as? [String: Any])
-        #expect(correction["calibrationCount"] as? Int == 5)
+        #expect(correction["calibrationCount"] as? Int == 8)
         #expect((report["corrected"] as? [String: Any])?["count"] as? Int == 6)
         let networks = try #require(report["networks"] as? [[String: Any]])
-        #expect(networks.filter { $0["set"] as? String == "calibration" }.count == 5)
+        #expect(networks.filter { $0["set"] as? String == "calibration" }.count == 8)
         let validationArchs = Set(networks.filter { $0["set"] as? String == "validation" }.compactMap { $0["arch"] as? String })
         let calibrationArchs = Set(networks.filter { $0["set"] as? String == "calibration" }.compactMap { $0["arch"] as? String })
         #expect(validationArchs.count == 6 && validationArchs.isDisjoint(with: calibrationArchs))

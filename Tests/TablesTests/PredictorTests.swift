@@ -42,9 +42,11 @@ import Testing
         }.reduce(0, +)
         #expect(abs(p.uncertaintyNanoseconds - variance.squareRoot()) <= 1e-6 * variance.squareRoot())
         #expect(p.correctedNanoseconds == nil)
-        let c = Correction(interceptNanoseconds: 1000, slope: 1.1, perLayerNanoseconds: 50, calibrationCount: 9, calibrationSeed: 1)
+        let c = Correction(interceptNanoseconds: 1000, slope: 1.1, perLayerNanoseconds: 50, perParameterNanoseconds: 0.002, calibrationCount: 9, calibrationSeed: 1)
         let corrected = try table.predict(arch, in: space, correction: c)
-        #expect(corrected.correctedNanoseconds == 1000 + 1.1 * p.nanoseconds + 50 * Double(layers.count))
+        let parameters = ArchitectureCost(layers: layers).parameters
+        #expect(p.parameters == parameters)
+        #expect(corrected.correctedNanoseconds == 1000 + 1.1 * p.nanoseconds + 50 * Double(layers.count) + 0.002 * Double(parameters))
     }
 
     @Test func missingBlocksAreNamedAndRefusedWhenCompletenessIsRequired() throws {
@@ -101,17 +103,19 @@ import Testing
         for i in 0..<30 {
             let raw = Double(5_000_000 + Int(rng.next() % 20_000_000))
             let layers = 20 + i % 9
-            let measured = 300_000 + 1.07 * raw + 12_000 * Double(layers)
+            let parameters = Int64(2_000_000 + Int(rng.next() % 5_000_000))
+            let measured = 300_000 + 1.07 * raw + 12_000 * Double(layers) + 0.05 * Double(parameters)
             rows.append(
                 .init(
-                    set: "calibration", arch: "a\(i)", layers: layers, predictedNanoseconds: raw, correctedNanoseconds: nil,
+                    set: "calibration", arch: "a\(i)", layers: layers, parameters: parameters, predictedNanoseconds: raw, correctedNanoseconds: nil,
                     measuredNanoseconds: [measured, measured], measuredMeanNanoseconds: measured))
         }
         let c = try #require(TableValidator.fit(rows, count: 30, seed: 4))
         #expect(abs(c.interceptNanoseconds - 300_000) < 1)
         #expect(abs(c.slope - 1.07) < 1e-9)
         #expect(abs(c.perLayerNanoseconds - 12_000) < 1e-3)
+        #expect(abs(c.perParameterNanoseconds - 0.05) < 1e-9)
         #expect(c.calibrationCount == 30 && c.calibrationSeed == 4)
-        #expect(TableValidator.fit(Array(rows.prefix(3)), count: 3, seed: 4) == nil)
+        #expect(TableValidator.fit(Array(rows.prefix(5)), count: 5, seed: 4) == nil)
     }
 }
