@@ -65,7 +65,9 @@ public enum SpaceCompiler {
                             name: name, input: shape, out: Channels.scaled(stage.outChannels ?? 0, by: width), kernel: choice.kernel(b, in: stage),
                             stride: stride, expand: choice.expand(b, in: stage), activation: stage.activation, space: space))
                 case .transformer:
-                    add(try transformer(name: name, input: shape, heads: choice.heads(b, in: stage), ratio: choice.expand(b, in: stage), stage: stage, space: space))
+                    add(
+                        try transformer(
+                            name: name, input: shape, heads: choice.heads(b, in: stage), ratio: choice.expand(b, in: stage), stage: stage, space: space))
                 }
             }
         }

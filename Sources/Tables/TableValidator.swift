@@ -212,7 +212,9 @@ public struct TableValidator: Sendable {
         let calibrationRows = rows.filter { $0.set == "calibration" && $0.measuredMeanNanoseconds != nil }
         let correction = Self.fit(calibrationRows, count: request.calibration, seed: request.seed)
         if let c = correction {
-            for i in rows.indices { rows[i].correctedNanoseconds = c.apply(raw: rows[i].predictedNanoseconds, layers: rows[i].layers, parameters: rows[i].parameters) }
+            for i in rows.indices {
+                rows[i].correctedNanoseconds = c.apply(raw: rows[i].predictedNanoseconds, layers: rows[i].layers, parameters: rows[i].parameters)
+            }
         }
         let measuredValidation = rows.filter { $0.set == "validation" && $0.measuredMeanNanoseconds != nil }
         let measured = measuredValidation.map { $0.measuredMeanNanoseconds! }
@@ -229,9 +231,11 @@ public struct TableValidator: Sendable {
         let correctionJSON = correction.map { TableContext.json($0) }
         try context.workspace.tables { () throws(StoreError) in
             if let correctionJSON {
-                try store.saveReport(TableReportRecord(tableId: table.id, kind: "correction", createdAtUnixNanoseconds: now, runId: run.runId, reportJSON: correctionJSON))
+                try store.saveReport(
+                    TableReportRecord(tableId: table.id, kind: "correction", createdAtUnixNanoseconds: now, runId: run.runId, reportJSON: correctionJSON))
             }
-            try store.saveReport(TableReportRecord(tableId: table.id, kind: "validation", createdAtUnixNanoseconds: now, runId: run.runId, reportJSON: reportJSON))
+            try store.saveReport(
+                TableReportRecord(tableId: table.id, kind: "validation", createdAtUnixNanoseconds: now, runId: run.runId, reportJSON: reportJSON))
         }
         return report
     }

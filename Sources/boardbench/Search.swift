@@ -61,7 +61,9 @@ struct Search: ParsableCommand {
         printOut("search \(outcome.searchId) on table \(outcome.tableId): \(outcome.evaluatedArchitectures) architectures evaluated")
         printOut("winner: \(outcome.winner)")
         printOut(String(format: "objective (%@): %.6g", outcome.objective, outcome.objectiveValue))
-        var line = String(format: "predicted %.3f ms (budget %.3f ms; raw table sum %.3f ms)", outcome.predictedMilliseconds, outcome.budgetMilliseconds, outcome.rawPredictedMilliseconds)
+        var line = String(
+            format: "predicted %.3f ms (budget %.3f ms; raw table sum %.3f ms)", outcome.predictedMilliseconds, outcome.budgetMilliseconds,
+            outcome.rawPredictedMilliseconds)
         if let m = outcome.measuredMilliseconds {
             line += String(format: "; measured %.3f ms (%+.1f%%)", m, (outcome.predictedMilliseconds - m) / m * 100)
         }

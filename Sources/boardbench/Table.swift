@@ -41,7 +41,7 @@ struct TableSelection: ParsableArguments {
 struct Table: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per-device latency tables of search spaces: build, list, export, validate.",
-        subcommands: [TableBuild.self, TableList.self, TableValidate.self])
+        subcommands: [TableBuild.self, TableList.self, TableExport.self, TableValidate.self])
 }
 
 struct TableBuild: ParsableCommand {
@@ -135,7 +135,9 @@ struct Predict: ParsableCommand {
         if json {
             printOut(try TableOutput.json(p))
         } else {
-            var line = String(format: "predicted %.3f ms ± %.3f ms (sum of %d block medians", p.nanoseconds / 1e6, p.uncertaintyNanoseconds / 1e6, p.layers.count - p.missing.count)
+            var line = String(
+                format: "predicted %.3f ms ± %.3f ms (sum of %d block medians", p.nanoseconds / 1e6, p.uncertaintyNanoseconds / 1e6,
+                p.layers.count - p.missing.count)
             line += p.correctedNanoseconds.map { String(format: "); corrected %.3f ms", $0 / 1e6) } ?? ")"
             printOut(line)
         }

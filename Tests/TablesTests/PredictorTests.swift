@@ -16,7 +16,8 @@ import Testing
         for (i, layer) in layers.enumerated() where !drop.contains(layer.tableKey) {
             let center = Double(ArchitectureCost.of(layer).macs) / 1000 + 10_000
             let samples = [0.9, 1.0, 1.1].map { Int64(center * $0) }
-            entries.append(try #require(LatencyTable.entry(tableId: 1, layer: TableLayer(layer), key: layer.tableKey, resultId: Int64(i + 1), samples: samples)))
+            entries.append(
+                try #require(LatencyTable.entry(tableId: 1, layer: TableLayer(layer), key: layer.tableKey, resultId: Int64(i + 1), samples: samples)))
         }
         let record = LatencyTableRecord(
             id: 1, device: "pi", space: space.name, spaceHash: "h", runtime: "builtin", runtimeVersion: "builtin-4", settingsJSON: "{}",
@@ -42,7 +43,8 @@ import Testing
         }.reduce(0, +)
         #expect(abs(p.uncertaintyNanoseconds - variance.squareRoot()) <= 1e-6 * variance.squareRoot())
         #expect(p.correctedNanoseconds == nil)
-        let c = Correction(interceptNanoseconds: 1000, slope: 1.1, perLayerNanoseconds: 50, perParameterNanoseconds: 0.002, calibrationCount: 9, calibrationSeed: 1)
+        let c = Correction(
+            interceptNanoseconds: 1000, slope: 1.1, perLayerNanoseconds: 50, perParameterNanoseconds: 0.002, calibrationCount: 9, calibrationSeed: 1)
         let corrected = try table.predict(arch, in: space, correction: c)
         let parameters = ArchitectureCost(layers: layers).parameters
         #expect(p.parameters == parameters)
