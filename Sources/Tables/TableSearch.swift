@@ -12,6 +12,7 @@ public struct SearchRequest: Sendable {
     /// Measure the winner on the device (the point of the exercise; off only for dry runs).
     public var measure: Bool
     public var iterations: Int
+    public var statistic: TableStatistic = .median
 
     public init(budgetMilliseconds: Double, objective: SearchObjective, settings: EvolutionarySearch.Settings, measure: Bool = true, iterations: Int = 25) {
         self.budgetMilliseconds = budgetMilliseconds
@@ -47,7 +48,7 @@ public struct TableSearch: Sendable {
     public init(context: TableContext) { self.context = context }
 
     public func search(_ request: SearchRequest, space: SearchSpace, table: LatencyTable) throws(TableError) -> SearchOutcome {
-        let correction = try TableValidator(context: context).latestCorrection(table)
+        let correction = try TableValidator(context: context).latestCorrection(table, statistic: request.statistic)
         var settings = request.settings
         let covered = TableValidator.resolutions(of: table, space: space)
         guard !covered.isEmpty else { throw .failed("table \(table.id) has no entries; build it first") }
@@ -57,13 +58,13 @@ public struct TableSearch: Sendable {
         do {
             let engine = try EvolutionarySearch(space: space, settings: settings)
             result = try engine.run(budgetMilliseconds: request.budgetMilliseconds, objective: request.objective) { arch in
-                let p = try table.predictComplete(arch, in: space, correction: correction)
+                let p = try table.predictComplete(arch, in: space, correction: correction, statistic: request.statistic)
                 return (p.correctedNanoseconds ?? p.nanoseconds) / 1e6
             }
         } catch {
             throw .failed(error.description)
         }
-        let prediction = try table.predictComplete(result.architecture, in: space, correction: correction)
+        let prediction = try table.predictComplete(result.architecture, in: space, correction: correction, statistic: request.statistic)
         var measured: Double?
         var runId: Int64?
         var resultId: Int64?
@@ -85,8 +86,8 @@ public struct TableSearch: Sendable {
             runId = run.runId
             let store = context.store
             let results = try context.workspace.tables { () throws(StoreError) in try store.okResults(runId: run.runId) }
-            if let r = results.first, let st = r.statistics {
-                measured = st.median
+            if let r = results.first, let v = request.statistic.of(samples: r.samplesNanoseconds) {
+                measured = v
                 resultId = r.record.id
             } else if let d = run.devices.first {
                 let why = d.error?.description ?? d.results.first?.error ?? "no result"
@@ -102,7 +103,7 @@ public struct TableSearch: Sendable {
         let config = SearchConfig(
             budgetMilliseconds: request.budgetMilliseconds, objective: objectiveName, populationSize: settings.populationSize,
             generations: settings.generations, seed: settings.seed, resolutions: settings.resolutions ?? [],
-            command: { if case .command(let e, let a, _) = request.objective { [e] + a } else { nil } }())
+            command: { if case .command(let e, let a, _) = request.objective { [e] + a } else { nil } }(), statistic: request.statistic)
         let detail = SearchDetail(
             bestObjectivePerGeneration: result.bestObjectivePerGeneration, evaluatedArchitectures: result.evaluatedArchitectures,
             rawPredictedNanoseconds: prediction.nanoseconds, correction: correction, measuredRunId: runId)
@@ -128,6 +129,7 @@ public struct TableSearch: Sendable {
         var seed: UInt64
         var resolutions: [Int]
         var command: [String]?
+        var statistic: TableStatistic
     }
 
     struct SearchDetail: Codable {

@@ -65,6 +65,8 @@ public struct ValidationRequest: Sendable {
     public var seed: UInt64
     /// Samples per network measurement.
     public var iterations: Int
+    /// What predictions sum and measurements are compared by.
+    public var statistic: TableStatistic = .median
 
     public init(samples: Int, calibration: Int = 50, seed: UInt64 = 1, iterations: Int = 15) {
         self.samples = samples
@@ -84,7 +86,7 @@ public struct ValidationReport: Codable, Sendable {
         public var parameters: Int64
         public var predictedNanoseconds: Double
         public var correctedNanoseconds: Double?
-        /// Medians of the two end-to-end measurements (nil when one failed).
+        /// The statistic of the two end-to-end measurements (nil when one failed).
         public var measuredNanoseconds: [Double?]
         public var measuredMeanNanoseconds: Double?
     }
@@ -96,7 +98,8 @@ public struct ValidationReport: Codable, Sendable {
     public var runtimeVersion: String
     public var seed: UInt64
     public var resolutions: [Int]
-    /// The raw table (sum of block medians) on the validation set.
+    public var statistic: TableStatistic
+    /// The raw table (sum of the blocks' statistic) on the validation set.
     public var raw: PredictionMetrics?
     /// With the correction fitted on the calibration set.
     public var corrected: PredictionMetrics?
@@ -113,14 +116,17 @@ public struct TableValidator: Sendable {
 
     public init(context: TableContext) { self.context = context }
 
-    public func latestCorrection(_ table: LatencyTable) throws(TableError) -> Correction? {
+    /// The newest correction fitted for `statistic`, if any.
+    public func latestCorrection(_ table: LatencyTable, statistic: TableStatistic = .median) throws(TableError) -> Correction? {
         let store = context.store
         let reports = try context.workspace.tables { () throws(StoreError) in try store.reports(tableId: table.id, kind: "correction") }
-        guard let r = reports.first else { return nil }
-        guard let c = try? JSONDecoder().decode(Correction.self, from: Data(r.reportJSON.utf8)) else {
-            throw .corrupt("correction \(r.id ?? 0) of table \(table.id)")
+        for r in reports {
+            guard let c = try? JSONDecoder().decode(Correction.self, from: Data(r.reportJSON.utf8)) else {
+                throw .corrupt("correction \(r.id ?? 0) of table \(table.id)")
+            }
+            if c.statistic == statistic { return c }
         }
-        return c
+        return nil
     }
 
     /// Input sizes the table has every fixed first layer for.
@@ -190,7 +196,7 @@ public struct TableValidator: Sendable {
         let store = context.store
         let results = try context.workspace.tables { () throws(StoreError) in try store.okResults(runId: run.runId) }
         var medians: [String: Double] = [:]
-        for r in results { if let s = r.statistics { medians[r.record.benchmark] = s.median } }
+        for r in results { if let v = request.statistic.of(samples: r.samplesNanoseconds) { medians[r.record.benchmark] = v } }
         var failed: [String: String] = [:]
         for d in run.devices {
             for r in d.results where r.status != .ok { failed[r.benchmark] = r.error ?? r.status.rawValue }
@@ -199,7 +205,7 @@ public struct TableValidator: Sendable {
 
         var rows: [ValidationReport.Network] = []
         for (i, (set, arch)) in networks.enumerated() {
-            let p = try table.predictComplete(arch, in: space)
+            let p = try table.predictComplete(arch, in: space, statistic: request.statistic)
             let m = [medians[Self.name(set, i, "a")], medians[Self.name(set, i, "b")]]
             let present = m.compactMap { $0 }
             rows.append(
@@ -210,7 +216,8 @@ public struct TableValidator: Sendable {
                     measuredMeanNanoseconds: present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)))
         }
         let calibrationRows = rows.filter { $0.set == "calibration" && $0.measuredMeanNanoseconds != nil }
-        let correction = Self.fit(calibrationRows, count: request.calibration, seed: request.seed)
+        var correction = Self.fit(calibrationRows, count: request.calibration, seed: request.seed)
+        correction?.statistic = request.statistic
         if let c = correction {
             for i in rows.indices {
                 rows[i].correctedNanoseconds = c.apply(raw: rows[i].predictedNanoseconds, layers: rows[i].layers, parameters: rows[i].parameters)
@@ -221,7 +228,7 @@ public struct TableValidator: Sendable {
         let repeated = measuredValidation.filter { $0.measuredNanoseconds.allSatisfy { $0 != nil } }
         let report = ValidationReport(
             tableId: table.id, runId: run.runId, device: table.record.device, space: space.name, runtimeVersion: table.record.runtimeVersion,
-            seed: request.seed, resolutions: resolutions,
+            seed: request.seed, resolutions: resolutions, statistic: request.statistic,
             raw: .of(predicted: measuredValidation.map(\.predictedNanoseconds), measured: measured),
             corrected: correction == nil ? nil : .of(predicted: measuredValidation.map { $0.correctedNanoseconds! }, measured: measured),
             repeatability: .of(predicted: repeated.map { $0.measuredNanoseconds[1]! }, measured: repeated.map { $0.measuredNanoseconds[0]! }),

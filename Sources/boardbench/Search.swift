@@ -25,6 +25,7 @@ struct Search: ParsableCommand {
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(parsing: .upToNextOption, help: "Restrict the search to these input sizes.") var resolutions: [Int] = []
     @Flag(help: "Do not measure the winner on the device.") var noMeasure = false
+    @OptionGroup var statistic: StatisticOption
     @Option(help: "Agent executable to deploy if the device lacks this version.") var agent: String?
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
@@ -51,7 +52,8 @@ struct Search: ParsableCommand {
         settings.generations = generations
         settings.seed = seed
         settings.resolutions = resolutions.isEmpty ? nil : resolutions
-        let request = SearchRequest(budgetMilliseconds: latencyBudget, objective: goal, settings: settings, measure: !noMeasure)
+        var request = SearchRequest(budgetMilliseconds: latencyBudget, objective: goal, settings: settings, measure: !noMeasure)
+        request.statistic = statistic.statistic
         let outcome = try boardbench.run { () throws(TableError) in try TableSearch(context: context).search(request, space: space, table: table) }
         progress.finish()
         if json {

@@ -124,14 +124,16 @@ struct Predict: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var selection: TableSelection
     @Option(help: "Architecture file (.json/.yaml: spec form or OFA's {ks, e, d, r} dict).") var arch: String
+    @OptionGroup var statistic: StatisticOption
     @Flag(help: "Print one JSON document on stdout.") var json = false
 
     func run() throws {
         let context = try selection.context(global)
         let (space, table) = try selection.load(context)
         let architecture = try boardbench.run { () throws(TableError) in try TableCommands.architecture(at: arch, space: space) }
-        let correction = try boardbench.run { () throws(TableError) in try TableCommands.correction(context, table) }
-        let p = try boardbench.run { () throws(TableError) in try table.predict(architecture, in: space, correction: correction) }
+        let stat = statistic.statistic
+        let correction = try boardbench.run { () throws(TableError) in try TableValidator(context: context).latestCorrection(table, statistic: stat) }
+        let p = try boardbench.run { () throws(TableError) in try table.predict(architecture, in: space, correction: correction, statistic: stat) }
         if json {
             printOut(try TableOutput.json(p))
         } else {
@@ -156,11 +158,14 @@ enum TableCommands {
             throw .space(path: path, reason: error.description)
         }
     }
+}
 
-    /// The newest correction fitted for the table, if any.
-    static func correction(_ context: TableContext, _ table: LatencyTable) throws(TableError) -> Correction? {
-        try TableValidator(context: context).latestCorrection(table)
-    }
+extension TableStatistic: ExpressibleByArgument {}
+
+/// `--statistic`, shared by predict, validate and search.
+struct StatisticOption: ParsableArguments {
+    @Option(help: "What predictions sum and measurements are compared by: median, p10, min or mean.")
+    var statistic: TableStatistic = .median
 }
 
 enum TableOutput {
@@ -187,6 +192,7 @@ struct TableValidate: ParsableCommand {
     @Option(help: "Calibration architectures for the correction (0: none).") var calibration: Int = 50
     @Option(help: "Seed of the draws.") var seed: UInt64 = 1
     @Option(help: "Samples per network measurement.") var iterations: Int = 15
+    @OptionGroup var statistic: StatisticOption
     @Option(help: "Give up on a busy board after this many seconds (default: wait).") var lockTimeout: Double?
     @Option(help: "Agent executable to deploy if the device lacks this version.") var agent: String?
     @Flag(help: "Print the whole report as JSON on stdout.") var json = false
@@ -203,7 +209,8 @@ struct TableValidate: ParsableCommand {
         let progress = RunProgress(quiet: global.quiet)
         context.onEvent = { progress.handle($0) }
         let validator = TableValidator(context: context)
-        let request = ValidationRequest(samples: samples, calibration: calibration, seed: seed, iterations: iterations)
+        var request = ValidationRequest(samples: samples, calibration: calibration, seed: seed, iterations: iterations)
+        request.statistic = statistic.statistic
         let report = try boardbench.run { () throws(TableError) in try validator.validate(request, space: space, table: table) }
         progress.finish()
         if json {
@@ -217,7 +224,8 @@ struct TableValidate: ParsableCommand {
                 label, m.count, m.rmseNanoseconds / 1e6, m.rmspe * 100, m.within5 * 100, m.within10 * 100, m.spearman, m.meanRelativeError * 100,
                 m.maxAbsoluteRelativeError * 100)
         }
-        printOut("table \(table.id) (\(space.name) on \(selection.device)), validation run \(report.runId), seed \(seed):")
+        printOut(
+            "table \(table.id) (\(space.name) on \(selection.device)), validation run \(report.runId), seed \(seed), statistic \(report.statistic.rawValue):")
         printOut(line("raw table      ", report.raw))
         printOut(line("corrected      ", report.corrected))
         printOut(line("repeatability  ", report.repeatability))

@@ -98,6 +98,10 @@ struct LatencyTableTests {
         let corrected = try board.json(["predict"] + board.table + ["--arch", archPath])
         #expect(corrected["correctedNanoseconds"] is Double)
         #expect(corrected["nanoseconds"] as? Double == predicted["nanoseconds"] as? Double)
+        // Another statistic sums other entries, and the median's correction does not apply to it.
+        let fastest = try board.json(["predict"] + board.table + ["--arch", archPath, "--statistic", "min"])
+        #expect(fastest["statistic"] as? String == "min" && fastest["correctedNanoseconds"] == nil)
+        #expect(try #require(fastest["nanoseconds"] as? Double) <= sum)
 
         // Search under a budget between the smallest and largest networks, then measure the winner.
         let budget = (predicted["correctedNanoseconds"] as? Double ?? sum) / 1e6 * 1.2
