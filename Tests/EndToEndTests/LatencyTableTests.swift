@@ -1,5 +1,6 @@
 import BenchTestSupport
 import Foundation
+import Store
 import Testing
 
 /// Latency tables through the real CLI, a real sshd and the real agent: build (and rebuild
@@ -117,6 +118,39 @@ struct LatencyTableTests {
         #expect(twoThreads.status == 66 && twoThreads.stderr.contains("table build"), "\(twoThreads.stderr)")
         let list = try board.cli(["table", "list"])
         #expect(list.status == 0 && list.stdout.contains("mini"))
+    }
+
+    /// A build killed mid-run loses nothing: the next build turns the killed run's stored
+    /// results into entries and measures only the rest.
+    @Test func aKilledBuildIsFinishedByTheNextOne() throws {
+        let board = try Board()
+        let args = ["table", "build"] + board.table + ["--resolutions", "32", "--iterations", "400", "--workspace", board.workspace.path]
+        let host = try CommandLineTool.start(args)
+        let db = try SQLiteStore(path: board.workspace.appendingPathComponent("boardbench.sqlite").path)
+        var stored = 0
+        for _ in 0..<1200 where stored < 2 {
+            usleep(50_000)
+            stored = (try? db.runs().first?.resultCount) ?? 0
+        }
+        try #require(stored >= 2, "no results arrived: \(host.stderrSoFar)")
+        host.kill(SIGKILL)
+        _ = host.wait()
+        let killedRun = try #require(try db.runs().first)
+        #expect(killedRun.run.status == "running")
+        let tableId = try #require(try db.latencyTables(device: "pi", space: "mini").first?.id)
+        #expect(try db.entries(tableId: tableId).isEmpty)
+        let kept = killedRun.resultCount
+
+        // The same settings, so the same table (the iteration count is part of its identity).
+        let finished = try board.json(["table", "build"] + board.table + ["--resolutions", "32", "--iterations", "400"])
+        #expect(finished["tableId"] as? Int == Int(tableId))
+        let blocks = try #require(finished["blocks"] as? Int)
+        #expect(finished["alreadyMeasured"] as? Int == kept && finished["measured"] as? Int == blocks - kept)
+        let entries = try db.entries(tableId: tableId)
+        #expect(entries.count == blocks && Set(entries.map(\.blockKey)).count == blocks)
+        // The killed run's results back the entries they became: measured once, with its 400 samples.
+        let fromKilled = entries.filter { e in (try? db.okResults(runId: killedRun.run.id!).contains { $0.record.id == e.resultId }) == true }
+        #expect(fromKilled.count == kept && fromKilled.allSatisfy { $0.count >= 400 })
     }
 
     @Test func badInputsHaveClearErrors() throws {
