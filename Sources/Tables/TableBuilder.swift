@@ -106,7 +106,10 @@ public struct TableBuilder: Sendable {
         outcome.overheadFraction = outcome.wallSeconds > 0 ? max(0, 1 - outcome.deviceSeconds / outcome.wallSeconds) : nil
         for d in run.devices {
             for r in d.results where r.status != .ok { outcome.failed[r.benchmark] = r.error ?? r.status.rawValue }
-            if let e = d.error, outcome.measured == 0 { throw .controller(e) }
+            // The device gave up part-way (unreachable, busy, lost): what it measured is stored
+            // as entries already; the error says why the rest is missing and running the command
+            // again measures only that.
+            if let e = d.error { throw .incomplete(measured: outcome.measured, of: missing.count, cause: e) }
         }
         return outcome
     }

@@ -18,6 +18,8 @@ public enum TableError: Error, CustomStringConvertible, Sendable, ExitStatusProv
     case invalidArgument(String)
     /// A search or validation could not produce what it promised (all measurements failed...).
     case failed(String)
+    /// A build stopped part-way because of the device; what it measured is stored.
+    case incomplete(measured: Int, of: Int, cause: ControllerError)
 
     public var description: String {
         switch self {
@@ -34,6 +36,8 @@ public enum TableError: Error, CustomStringConvertible, Sendable, ExitStatusProv
             "the board measured with runtime \(measured) but the table is for \(table); update the agent (the host pushes its own) and build again"
         case .invalidArgument(let what): what
         case .failed(let what): what
+        case .incomplete(let measured, let total, let cause):
+            "\(cause.description); \(measured) of \(total) blocks were measured and are stored; run the same command again to measure the rest"
         }
     }
 
@@ -46,6 +50,7 @@ public enum TableError: Error, CustomStringConvertible, Sendable, ExitStatusProv
         case .runtimeMismatch: .configuration
         case .invalidArgument: .usage
         case .failed: .failure
+        case .incomplete(_, _, let cause): cause.exitStatus
         }
     }
 }

@@ -153,6 +153,19 @@ struct LatencyTableTests {
         #expect(fromKilled.count == kept && fromKilled.allSatisfy { $0.count >= 400 })
     }
 
+    /// A board that cannot be reached: the build says so with the device's exit status, keeps
+    /// the table, and the next build (board back) measures everything.
+    @Test func anUnreachableBoardFailsTheBuildWithItsStatusAndLosesNothing() throws {
+        let board = try Board()
+        board.server.stop()
+        let down = try board.cli(["table", "build"] + board.table + ["--resolutions", "32", "--iterations", "3"])
+        #expect(down.status == 69, "\(down.stderr)")
+        #expect(down.stderr.contains("0 of") && down.stderr.contains("run the same command again"), "\(down.stderr)")
+        try board.server.restart()
+        let up = try board.json(["table", "build"] + board.table + ["--resolutions", "32", "--iterations", "3"])
+        #expect(up["alreadyMeasured"] as? Int == 0 && up["measured"] as? Int == up["blocks"] as? Int)
+    }
+
     @Test func badInputsHaveClearErrors() throws {
         let board = try Board()
         let missingSpace = try board.cli(["table", "build", "--space", "/nonexistent/space.yaml", "--device", "pi"])
