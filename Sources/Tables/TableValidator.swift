@@ -68,7 +68,7 @@ public struct ValidationRequest: Sendable {
     /// What predictions sum and measurements are compared by.
     public var statistic: TableStatistic = .median
 
-    public init(samples: Int, calibration: Int = 50, seed: UInt64 = 1, iterations: Int = 15) {
+    public init(samples: Int, calibration: Int = 50, seed: UInt64 = 1, iterations: Int = 50) {
         self.samples = samples
         self.calibration = calibration
         self.seed = seed

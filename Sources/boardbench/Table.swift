@@ -191,7 +191,7 @@ struct TableValidate: ParsableCommand {
     @Option(help: "Validation architectures.") var samples: Int = 200
     @Option(help: "Calibration architectures for the correction (0: none).") var calibration: Int = 50
     @Option(help: "Seed of the draws.") var seed: UInt64 = 1
-    @Option(help: "Samples per network measurement.") var iterations: Int = 15
+    @Option(help: "Samples per network measurement (a long window keeps a jumpy board's median steady).") var iterations: Int = 50
     @OptionGroup var statistic: StatisticOption
     @Option(help: "Give up on a busy board after this many seconds (default: wait).") var lockTimeout: Double?
     @Option(help: "Agent executable to deploy if the device lacks this version.") var agent: String?
