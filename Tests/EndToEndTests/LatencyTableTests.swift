@@ -113,6 +113,19 @@ struct LatencyTableTests {
         #expect((search["winner"] as? String)?.contains("\"space\":\"mini\"") == true)
         #expect((search["bestObjectivePerGeneration"] as? [Double])?.count == 4)
 
+        // A user's accuracy predictor as the objective: architecture JSON in, a score out.
+        let predictor = board.workspace.appendingPathComponent("score.sh").path
+        try "#!/bin/sh\nwc -c | tr -d ' '\n".write(toFile: predictor, atomically: true, encoding: .utf8)
+        chmod(predictor, 0o755)
+        let scored = try board.json(
+            ["search"] + board.table + [
+                "--latency-budget", String(format: "%.4f", budget), "--population", "6", "--generations", "2", "--objective", "command",
+                "--predictor", predictor, "--no-measure",
+            ])
+        #expect(scored["objective"] as? String == "command" && scored["measuredMilliseconds"] == nil)
+        let winner = try #require(scored["winner"] as? String)
+        #expect(scored["objectiveValue"] as? Double == Double(winner.utf8.count + 1), "the score is the predictor's: the line's length")
+
         // A prediction the table cannot make says which blocks are missing (exit 65).
         let twoThreads = try board.cli(["predict"] + board.table + ["--arch", archPath, "--threads", "2"])
         #expect(twoThreads.status == 66 && twoThreads.stderr.contains("table build"), "\(twoThreads.stderr)")
