@@ -79,25 +79,17 @@ public struct LatencyTable: Sendable {
     public var sortedEntries: [Entry] { entries.keys.sorted().map { entries[$0]! } }
 
     /// The entry's statistics from a result's per-execution samples.
-    static func entry(tableId: Int64, layer: TableLayer, key: String, resultId: Int64, samples: [Int64]) -> TableEntryRecord? {
+    static func entry(tableId: Int64, layer: TableLayer, key: String, resultId: Int64, samples: [Int64]) throws(TableError) -> TableEntryRecord? {
         guard !samples.isEmpty else { return nil }
         let values = samples.map(Double.init).sorted()
         let n = Double(values.count)
         let mean = values.reduce(0, +) / n
         let variance = values.count > 1 ? values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1) : 0
         func p(_ q: Double) -> Double { Statistics.percentile(values, q) }
-        let json = (try? JSONEncoder.sorted.encode(layer)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let json = try TableContext.json(layer)
         return TableEntryRecord(
             tableId: tableId, blockKey: key, layerJSON: json, resultId: resultId, count: values.count, meanNanoseconds: mean,
             varianceNanoseconds2: variance, p0Nanoseconds: values.first!, p10Nanoseconds: p(10), p50Nanoseconds: p(50), p90Nanoseconds: p(90),
             p100Nanoseconds: values.last!)
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return e
     }
 }

@@ -94,7 +94,7 @@ public struct TableBuilder: Sendable {
             outcome.planBytes += model.plan.count
             benchmarks.append(Workload.Benchmark(name: Self.benchmarkName(layer, index: i), model: model, settings: request.settings))
         }
-        let description = TableContext.json(
+        let description = try TableContext.json(
             BuildDescription(table: table.id!, space: space.name, spaceHash: spaceHash, resolutions: resolutions, blocks: missing.count))
         let started = Date()
         let run = try context.measure(Workload(name: "table:\(space.name)", text: description, benchmarks: benchmarks), table: table, purpose: "build")
@@ -152,7 +152,7 @@ public struct TableBuilder: Sendable {
                     throw .runtimeMismatch(table: table.runtimeVersion, measured: r.record.runtimeVersion)
                 }
                 guard let outcome = r.outcome, let layer = layers[key].map(TableLayer.init),
-                    let entry = LatencyTable.entry(tableId: tableId, layer: layer, key: key, resultId: r.record.id!, samples: r.samplesNanoseconds)
+                    let entry = try LatencyTable.entry(tableId: tableId, layer: layer, key: key, resultId: r.record.id!, samples: r.samplesNanoseconds)
                 else { continue }
                 deviceNanoseconds += outcome.loadNanoseconds + outcome.coldStartNanoseconds + outcome.warmupNanoseconds + outcome.measuredNanoseconds
                 seen.insert(key)

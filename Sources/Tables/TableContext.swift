@@ -70,7 +70,7 @@ public struct TableContext: Sendable {
 
     /// The identity of the table for these inputs (not stored).
     public func identity(space: SearchSpace, spaceHash: String, device: String, settings: MeasurementSettings) throws(TableError) -> LatencyTableRecord {
-        let settingsJSON = Self.json(settings)
+        let settingsJSON = try Self.json(settings)
         return LatencyTableRecord(
             device: device, space: space.name, spaceHash: spaceHash, runtime: "builtin", runtimeVersion: try runtimeVersion(),
             settingsJSON: settingsJSON, settingsHash: PlanIdentity.hash(Data(settingsJSON.utf8)), createdAtUnixNanoseconds: Self.now())
@@ -116,8 +116,14 @@ public struct TableContext: Sendable {
         do { return try coordinator.run(workload, options: options) } catch { throw .controller(error) }
     }
 
-    static func json<T: Encodable>(_ value: T) -> String {
-        (try? JSONEncoder.sorted.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    /// Compact JSON with sorted keys, as everything tables store is written. Encoding fails
+    /// only on non-finite numbers; that is an error, never an empty document in the store.
+    static func json<T: Encodable>(_ value: T) throws(TableError) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        do { return String(decoding: try e.encode(value), as: UTF8.self) } catch {
+            throw .failed("cannot encode \(T.self) as JSON: \(error)")
+        }
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1e9) }

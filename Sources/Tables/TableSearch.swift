@@ -81,7 +81,7 @@ public struct TableSearch: Sendable {
             do { model = try CompiledModel(reference: "arch:" + prediction.arch, graph: graph, keepWeights: false) } catch { throw .controller(error) }
             let run = try context.measure(
                 Workload(
-                    name: "search:\(space.name)", text: TableContext.json(["table": "\(table.id)", "winner": prediction.arch]),
+                    name: "search:\(space.name)", text: try TableContext.json(["table": "\(table.id)", "winner": prediction.arch]),
                     benchmarks: [.init(name: "winner", model: model, settings: s)]), table: table.record, purpose: "search")
             runId = run.runId
             let store = context.store
@@ -108,10 +108,10 @@ public struct TableSearch: Sendable {
             bestObjectivePerGeneration: result.bestObjectivePerGeneration, evaluatedArchitectures: result.evaluatedArchitectures,
             rawPredictedNanoseconds: prediction.nanoseconds, correction: correction, measuredRunId: runId)
         let record = SearchRecord(
-            tableId: table.id, createdAtUnixNanoseconds: TableContext.now(), configJSON: TableContext.json(config), objective: objectiveName,
+            tableId: table.id, createdAtUnixNanoseconds: TableContext.now(), configJSON: try TableContext.json(config), objective: objectiveName,
             latencyBudgetNanoseconds: request.budgetMilliseconds * 1e6, winner: prediction.arch, objectiveValue: result.objective,
             predictedNanoseconds: result.latencyMilliseconds * 1e6, measuredNanoseconds: measured, measuredResultId: resultId,
-            detailJSON: TableContext.json(detail))
+            detailJSON: try TableContext.json(detail))
         let store = context.store
         let id = try context.workspace.tables { () throws(StoreError) in try store.saveSearch(record) }
         return SearchOutcome(

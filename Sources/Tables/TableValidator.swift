@@ -190,7 +190,7 @@ public struct TableValidator: Sendable {
                 benchmarks.append(.init(name: Self.name(set, i, pass), model: models[i], settings: settings))
             }
         }
-        let description = TableContext.json(["table": "\(table.id)", "purpose": "validate", "seed": "\(request.seed)"])
+        let description = try TableContext.json(["table": "\(table.id)", "purpose": "validate", "seed": "\(request.seed)"])
         let run = try context.measure(
             Workload(name: "validate:\(space.name)", text: description, benchmarks: benchmarks), table: table.record, purpose: "validate")
         let store = context.store
@@ -235,8 +235,8 @@ public struct TableValidator: Sendable {
             repeatability: .of(predicted: repeated.map { $0.measuredNanoseconds[1]! }, measured: repeated.map { $0.measuredNanoseconds[0]! }),
             correction: correction, networks: rows, failed: failed)
         let now = TableContext.now()
-        let reportJSON = TableContext.json(report)
-        let correctionJSON = correction.map { TableContext.json($0) }
+        let reportJSON = try TableContext.json(report)
+        let correctionJSON = try correction.map { c throws(TableError) in try TableContext.json(c) }
         try context.workspace.tables { () throws(StoreError) in
             if let correctionJSON {
                 try store.saveReport(

@@ -17,7 +17,7 @@ import Testing
             let center = Double(ArchitectureCost.of(layer).macs) / 1000 + 10_000
             let samples = [0.9, 1.0, 1.1].map { Int64(center * $0) }
             entries.append(
-                try #require(LatencyTable.entry(tableId: 1, layer: TableLayer(layer), key: layer.tableKey, resultId: Int64(i + 1), samples: samples)))
+                try #require(try LatencyTable.entry(tableId: 1, layer: TableLayer(layer), key: layer.tableKey, resultId: Int64(i + 1), samples: samples)))
         }
         let record = LatencyTableRecord(
             id: 1, device: "pi", space: space.name, spaceHash: "h", runtime: "builtin", runtimeVersion: "builtin-4", settingsJSON: "{}",
@@ -74,11 +74,11 @@ import Testing
     @Test func entryStatisticsComeFromTheSamples() throws {
         let layer = try SpaceCompiler.uniqueLayers(of: try ShippedSpaces.space("ofa-mbv3"), resolutions: [224])[0]
         let samples: [Int64] = [100, 300, 200, 400, 1000]
-        let e = try #require(LatencyTable.entry(tableId: 3, layer: TableLayer(layer), key: layer.tableKey, resultId: 9, samples: samples))
+        let e = try #require(try LatencyTable.entry(tableId: 3, layer: TableLayer(layer), key: layer.tableKey, resultId: 9, samples: samples))
         #expect(e.count == 5 && e.meanNanoseconds == 400 && e.p0Nanoseconds == 100 && e.p100Nanoseconds == 1000 && e.p50Nanoseconds == 300)
         #expect(e.varianceNanoseconds2 == 125_000)  // sample variance: (9+1+4+0+36)e4 / 4
         #expect(e.p10Nanoseconds == 140 && e.p90Nanoseconds == 760)
-        #expect(LatencyTable.entry(tableId: 3, layer: TableLayer(layer), key: "k", resultId: 9, samples: []) == nil)
+        #expect(try LatencyTable.entry(tableId: 3, layer: TableLayer(layer), key: "k", resultId: 9, samples: []) == nil)
         let decoded = try JSONDecoder().decode(TableLayer.self, from: Data(e.layerJSON.utf8))
         #expect(decoded == TableLayer(layer))
     }
