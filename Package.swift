@@ -59,7 +59,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Tables", dependencies: ["BenchCore", "Controller", "Store", "ModelPlan", "Spaces", "Runtime", "Transport"], swiftSettings: strict),
-        .target(name: "Reports", dependencies: ["Store"], swiftSettings: strict),
+        .target(name: "Reports", dependencies: ["BenchCore", "Store", "Controller", "Tables"], swiftSettings: strict),
         .executableTarget(
             name: "boardbench",
             dependencies: [
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "Runtime", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "TablesTests", dependencies: ["Tables", "Spaces"], swiftSettings: strict),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports"], swiftSettings: strict),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "BenchTestSupport"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["BenchTestSupport", "Controller", "BenchCore", "Store"], swiftSettings: strict),
     ]
 )

@@ -4,7 +4,7 @@
 # `swift test`, because a build from a test would wait on SwiftPM's build lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 scripts/build-agent.sh
 swift build --build-tests
 swift format lint --strict --recursive Package.swift Sources Tests Benchmarks

@@ -1,5 +1,54 @@
-/// Escapes text for HTML element content and attribute values. Every string that came from a
-/// device, profile, model or user passes through here.
+/// A fragment of markup. Escaping is decided by type, not by remembering: the literal parts of
+/// an `HTML` value are written in this module's source, and every `String` interpolated into
+/// one is escaped. Only another `HTML` value (itself built the same way) goes in verbatim, so a
+/// model, device or profile name can never become markup.
+public struct HTML: Sendable, Equatable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    public private(set) var markup: String
+
+    public init(stringLiteral value: String) { markup = value }
+    public init(stringInterpolation: Interpolation) { markup = stringInterpolation.markup }
+    private init(trusted: String) { markup = trusted }
+
+    public var description: String { markup }
+    public var isEmpty: Bool { markup.isEmpty }
+
+    public static func + (a: HTML, b: HTML) -> HTML { HTML(trusted: a.markup + b.markup) }
+    public static func += (a: inout HTML, b: HTML) { a.markup += b.markup }
+
+    /// Plain text as markup: escaped.
+    public static func text(_ s: String) -> HTML { HTML(trusted: escapeHTML(s)) }
+
+    public struct Interpolation: StringInterpolationProtocol {
+        var markup = ""
+        public init(literalCapacity: Int, interpolationCount: Int) { markup.reserveCapacity(literalCapacity + 16 * interpolationCount) }
+        public mutating func appendLiteral(_ literal: String) { markup += literal }
+        /// Text from anywhere: escaped.
+        public mutating func appendInterpolation(_ s: String) { markup += escapeHTML(s) }
+        public mutating func appendInterpolation(_ s: Substring) { markup += escapeHTML(String(s)) }
+        /// Markup built by this module: verbatim.
+        public mutating func appendInterpolation(_ h: HTML) { markup += h.markup }
+        public mutating func appendInterpolation(_ parts: [HTML]) { for p in parts { markup += p.markup } }
+        public mutating func appendInterpolation(_ v: Int) { markup += String(v) }
+        public mutating func appendInterpolation(_ v: Int64) { markup += String(v) }
+        /// A coordinate or size in a chart: one decimal, no exponent.
+        public mutating func appendInterpolation(_ v: Double) { markup += fixed(v, 1) }
+    }
+}
+
+extension Sequence where Element == HTML {
+    public func joined(separator: HTML = "") -> HTML {
+        var out: HTML = ""
+        var first = true
+        for part in self {
+            if !first { out += separator }
+            out += part
+            first = false
+        }
+        return out
+    }
+}
+
+/// Escapes text for HTML element content and attribute values (quoted with either quote).
 public func escapeHTML(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.utf8.count)
@@ -14,51 +63,4 @@ public func escapeHTML(_ s: String) -> String {
         }
     }
     return out
-}
-
-/// One self-contained page: inline CSS, no external URLs, no script.
-func page(title: String, body: String) -> String {
-    """
-    <!DOCTYPE html>
-    <html lang="en"><head><meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>\(escapeHTML(title))</title>
-    <style>
-    body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d2430}
-    h1{font-size:1.5rem;margin-bottom:.25rem} h2{font-size:1.15rem;margin-top:2rem}
-    .meta{color:#5b6472} table{border-collapse:collapse;width:100%;margin:.5rem 0}
-    th,td{padding:.35rem .6rem;border-bottom:1px solid #e3e6ea;text-align:right;white-space:nowrap}
-    th:first-child,td:first-child,th.l,td.l{text-align:left} th{background:#f5f7f9;font-weight:600}
-    .fail{color:#b42318;font-weight:600} .ok{color:#067647} svg{display:block} code{font-size:.9em}
-    </style></head><body>
-    \(body)
-    </body></html>
-
-    """
-}
-
-/// Formats nanoseconds with a unit and four significant digits.
-func duration(_ ns: Double) -> String {
-    func fmt(_ v: Double, _ unit: String) -> String {
-        let digits = v >= 100 ? 1 : (v >= 10 ? 2 : 3)
-        return "\(rounded(v, digits)) \(unit)"
-    }
-    switch ns {
-    case ..<1_000: return fmt(ns, "ns")
-    case ..<1_000_000: return fmt(ns / 1e3, "µs")
-    case ..<1_000_000_000: return fmt(ns / 1e6, "ms")
-    default: return fmt(ns / 1e9, "s")
-    }
-}
-
-func rounded(_ v: Double, _ digits: Int) -> String {
-    var p = 1.0
-    for _ in 0..<digits { p *= 10 }
-    let r = (v * p).rounded() / p
-    var s = "\(r)"
-    if let dot = s.firstIndex(of: ".") {
-        let decimals = s.distance(from: dot, to: s.endIndex) - 1
-        if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
-    }
-    return s
 }

@@ -28,8 +28,9 @@ struct Demo: ParsableCommand {
         }
         let detail = try boardbench.run { () throws(StoreError) in try store.run(outcome.runId) }
         printOut(ResultsTable.render(detail))
-        let paths = try boardbench.run { () throws(ControllerError) in try ReportWriter.write(store: store, run: outcome.runId, to: ws.reportsDirectory) }
-        printOut("run \(outcome.runId): \(outcome.status); report: \(paths[0])")
+        _ = try Report.write(store: store, workspace: ws, to: ws.reportsDirectory)
+        let page = ws.reportsDirectory.appendingPathComponent("run-\(outcome.runId).html").path
+        printOut("run \(outcome.runId): \(outcome.status); report: \(page)")
         if let e = outcome.devices.compactMap(\.error).first { throw fail(e) }
     }
 }

@@ -5,40 +5,51 @@ import Reports
 import Store
 
 struct Report: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write self-contained HTML reports.")
+    static let configuration = CommandConfiguration(
+        abstract: "Write self-contained HTML reports.",
+        discussion: """
+            Writes index.html, compare.html and one page per device, latency table and run into Reports/ (or -o DIR). \
+            Every page is one HTML file with inline SVG charts and no external resource: it can be mailed around and opened offline.
+            """)
     @OptionGroup var global: GlobalOptions
-    @Option(name: .customLong("run"), help: "Only this run's page (default: every run).") var runId: Int64?
+    @Option(name: .customLong("run"), help: "Only this run's page and the index (default: every page).") var runId: Int64?
+    @Option(
+        name: .customLong("compare"),
+        help: ArgumentHelp("Also compare two runs on the comparison page (repeatable); BASE may be a baseline name.", valueName: "BASE:NEW"))
+    var comparisons: [String] = []
     @Option(name: .shortAndLong, help: "Output directory (default Reports/ in the workspace).") var output: String?
 
     func run() throws {
         let store = try global.openStore()
-        let dir = output.map { URL(fileURLWithPath: $0) } ?? global.resolved.reportsDirectory
-        let written = try boardbench.run { () throws(ControllerError) in try ReportWriter.write(store: store, run: runId, to: dir) }
-        for path in written { printOut(path) }
-    }
-}
-
-enum ReportWriter {
-    /// Writes index.html and the run pages; returns the paths written (the run page first when one was asked for).
-    static func write(store: SQLiteStore, run: Int64?, to dir: URL) throws(ControllerError) -> [String] {
-        do {
-            let runs = try store.runs()
-            let ids = run.map { [$0] } ?? runs.compactMap(\.run.id)
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            var written: [String] = []
-            for id in ids {
-                let url = dir.appendingPathComponent("run-\(id).html")
-                try Data(ReportPages.runPage(try store.run(id)).utf8).write(to: url, options: .atomic)
-                written.append(url.path)
+        let ws = global.resolved
+        let dir = output.map { URL(fileURLWithPath: $0) } ?? ws.reportsDirectory
+        var requests: [ComparisonRequest] = []
+        for spec in comparisons {
+            let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, let new = Int64(parts[1]) else {
+                throw ValidationError("--compare takes BASE:NEW (run ids, or a baseline name and a run id), got \(spec.debugDescription)")
             }
-            let index = dir.appendingPathComponent("index.html")
-            try Data(ReportPages.index(runs).utf8).write(to: index, options: .atomic)
-            written.append(index.path)
-            return written
+            if let base = Int64(parts[0]) {
+                requests.append(ComparisonRequest(base: base, new: new))
+            } else {
+                let b = try boardbench.run { () throws(StoreError) in try store.baseline(parts[0]) }
+                requests.append(ComparisonRequest(base: b.runId, new: new, baseline: parts[0]))
+            }
+        }
+        for path in try Self.write(store: store, workspace: ws, to: dir, only: runId, compare: requests) { printOut(path) }
+    }
+
+    /// Writes the pages. A store error keeps its own message and exit status; a file that cannot be
+    /// written is an output error naming the directory.
+    static func write(
+        store: SQLiteStore, workspace: Workspace, to dir: URL, only run: Int64? = nil, compare: [ComparisonRequest] = []
+    ) throws -> [String] {
+        do {
+            return try ReportWriter.write(store: store, workspace: workspace, to: dir, only: run, compare: compare)
         } catch let e as StoreError {
-            throw ControllerError.output(path: dir.path, reason: e.description)
+            throw fail(e)
         } catch {
-            throw ControllerError.output(path: dir.path, reason: error.localizedDescription)
+            throw fail(ControllerError.output(path: dir.path, reason: error.localizedDescription))
         }
     }
 }

@@ -83,6 +83,25 @@ struct EndToEndTests {
         #expect(html.contains("tiny-cnn") && html.contains("<svg"))
         #expect(!html.contains("http://") || html.components(separatedBy: "http://").count == html.components(separatedBy: "xmlns=\"http://").count)
         #expect(!html.contains("https://"))
+
+        // The whole site from this real run opens cleanly in a real browser.
+        let site = workspace.appendingPathComponent("site")
+        let full = try cli(["report", "-o", site.path])
+        #expect(full.status == 0, "\(full.stderr)")
+        let pages = full.stdout.split(separator: "\n").map { URL(fileURLWithPath: String($0)) }
+        #expect(Set(pages.map(\.lastPathComponent)).isSuperset(of: ["index.html", "compare.html", "device-b1.html", "run-\(runId).html"]))
+        guard HeadlessBrowser.executable != nil else {
+            Issue.record(Comment(rawValue: HeadlessBrowser.missingReason))
+            return
+        }
+        for page in pages {
+            let loaded = try HeadlessBrowser.load(page)
+            #expect(loaded.status == 0 && loaded.console.isEmpty, "\(page.lastPathComponent): \(loaded.console)")
+            #expect(loaded.dom.contains("<title>BoardBench"), "\(page.lastPathComponent) has no BoardBench title")
+        }
+        let runPage = try HeadlessBrowser.load(site.appendingPathComponent("run-\(runId).html"))
+        #expect(runPage.dom.contains("data-chart=\"histogram\"") && runPage.dom.contains("data-chart=\"samples\""))
+        #expect(runPage.dom.contains("tiny-cnn") && runPage.dom.contains(" ms"))
     }
 
     @Test func unknownHostKeyIsRefusedWithItsFingerprint() throws {

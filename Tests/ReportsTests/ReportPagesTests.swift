@@ -1,57 +1,152 @@
 import BenchCore
-import Reports
+import BenchTestSupport
+import Controller
+import Foundation
 import Store
 import Testing
 
+@testable import Reports
+
+/// Pages and charts as pure functions: units, escaping, charts present, and snapshots of every
+/// page type rendered from the fixture store.
 @Suite struct ReportPagesTests {
-    static let hostile = "<img src=x onerror=alert(1)>"
+    static let payload = ReportFixture.payload
 
-    func detail(name: String = "mlp") -> RunDetail {
-        let run = RunRecord(
-            id: 7, createdAtUnixNanoseconds: 1, status: "completed", profileName: Self.hostile, profileHash: "abcdef0123456789",
-            profileText: "", hostVersion: "0.1.0", hostName: "host")
-        let ok = ResultRecord(
-            id: 1, runId: 7, device: "pi4", benchmark: name, model: "builtin:mlp", planHash: "00ff", status: "ok", error: nil,
-            runtime: "builtin", runtimeVersion: "builtin-1", settingsJSON: "{}", startedAtUnixNanoseconds: 1, loadNanoseconds: 1,
-            coldStartNanoseconds: 2_000_000, peakResidentKiB: 2048, arenaBytes: 1, weightBytes: 1)
-        var failed = ok
-        failed.benchmark = "broken"
-        failed.status = "failed"
-        failed.error = "plan <script>x</script> fails its CRC"
-        return RunDetail(
-            run: run,
-            devices: [RunDeviceRecord(runId: 7, device: "pi4", factsJSON: "{}", factsHash: "f", agentVersion: "0.1.0")],
-            results: [
-                StoredResult(record: ok, samplesNanoseconds: [1_000_000, 1_200_000, 1_100_000], offsetsNanoseconds: [0, 1, 2]),
-                StoredResult(record: failed, samplesNanoseconds: [], offsetsNanoseconds: []),
-            ])
+    /// Every page the fixture produces, by file name.
+    static func pages() throws -> [String: String] {
+        let fixture = try ReportFixture()
+        defer { try? fixture.remove() }  // a temporary directory; a leftover is harmless
+        let (site, details) = try ReportSite.load(store: fixture.store, workspace: fixture.workspace)
+        var pages = [
+            "index.html": ReportPages.index(site), "compare.html": ReportPages.comparisonPage(site.comparison),
+            "run-2.html": ReportPages.runPage(try #require(details[2])),
+            "table-1.html": ReportPages.tablePage(try #require(site.tables.first)),
+        ]
+        for d in site.devices { pages["device-\(d.name).html"] = ReportPages.devicePage(d) }
+        return pages
     }
 
-    @Test func runPageShowsStatisticsWithUnitsAndAChart() {
-        let html = ReportPages.runPage(detail())
-        #expect(html.contains("1.100 ms"))  // median of the three samples
-        #expect(html.contains("<svg") && html.contains("median 1.100 ms"))
-        #expect(html.contains("failed: plan &lt;script&gt;x&lt;/script&gt; fails its CRC"))
+    @Test func htmlInterpolationEscapesStringsAndKeepsMarkup() {
+        let name = "<b>&\"'"
+        let inner: HTML = "<i>\(name)</i>"
+        let outer: HTML = "<p title=\"\(name)\">\(inner)</p>"
+        #expect(outer.markup == "<p title=\"&lt;b&gt;&amp;&quot;&#39;\"><i>&lt;b&gt;&amp;&quot;&#39;</i></p>")
+        #expect(escapeHTML(#"<a href="x" title='y'>&</a>"#) == "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
     }
 
-    @Test func everythingFromOutsideIsEscaped() {
-        for html in [
-            ReportPages.runPage(detail(name: Self.hostile)),
-            ReportPages.index([RunSummary(run: detail().run, devices: [Self.hostile], resultCount: 1, failedCount: 0)]),
-        ] {
-            #expect(!html.contains("<img") && !html.contains("<script"))
-            #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;"))
+    @Test(arguments: [
+        (812.0, "812.0 ns"), (1_100_000, "1.100 ms"), (41_250_000, "41.25 ms"), (123_456, "123.5 µs"), (2_050_000_000, "2.050 s"),
+    ])
+    func durationsCarryUnitsAndFourDigits(_ ns: Double, _ text: String) {
+        #expect(Units.duration(ns) == text)
+    }
+
+    @Test func energyMemoryAndChangesCarryUnits() {
+        #expect(Units.energy(0.0123) == "12.30 mJ")
+        #expect(Units.energy(0.00045) == "450.0 µJ")
+        #expect(Units.energy(1.2) == "1.200 J")
+        #expect(Units.kibibytes(48_200) == "47.07 MiB")
+        #expect(Units.change(20) == "+20.0 %" && Units.change(-3.14) == "−3.1 %")
+        #expect(Units.percent(0.0712) == "7.1 %")
+        #expect(Units.date(ReportFixture.t0) == "2025-12-06 00:00 UTC")
+        #expect(fixed(-0.04, 1) == "0.0" && fixed(2.5, 0) == "3" && fixed(-1.25, 2) == "-1.25")
+    }
+
+    @Test func niceTicksCoverTheDataWithRoundSteps() {
+        let s = LinearScale(covering: [3.2, 97.5], start: 0, end: 100)
+        #expect(s.lo == 0 && s.hi == 100 && s.step == 20)
+        #expect(s.ticks == [0, 20, 40, 60, 80, 100])
+        let flat = LinearScale(covering: [5, 5], start: 0, end: 10)
+        #expect(flat.lo < 5 && flat.hi > 5)
+        #expect(LinearScale.niceStep(0.00037) == 0.0005 && LinearScale.niceStep(2300) == 2500)
+    }
+
+    @Test func paretoFrontKeepsOnlyUnbeatenPoints() {
+        let p: [Charts.Point] = [
+            .init(x: 10, y: 5, label: "a", series: "s"), .init(x: 20, y: 3, label: "b", series: "s"), .init(x: 15, y: 6, label: "dominated", series: "s"),
+            .init(x: 30, y: 1, label: "c", series: "s"), .init(x: 40, y: 2, label: "dominated too", series: "s"),
+        ]
+        #expect(Charts.paretoFront(p).map(\.label) == ["a", "b", "c"])
+    }
+
+    @Test func histogramCountsEverySampleOnce() throws {
+        let samples = ReportFixture.samples(1_000_000)
+        let svg = Charts.histogram(samples, statistics: try #require(Statistics(nanoseconds: samples))).markup
+        let counts = svg.matches(of: /<title>[^<]*: (\d+) samples<\/title>/).compactMap { Int($0.output.1) }
+        #expect(counts.reduce(0, +) == samples.count)
+        #expect(svg.contains("data-chart=\"histogram\"") && svg.contains("median ") && svg.contains("p99 "))
+    }
+
+    @Test func heatmapLabelsEveryCellAndLeavesGapsEmpty() {
+        let svg = Charts.heatmap(rows: ["a", "b"], columns: ["k3", "k5"], values: [[1_000, nil], [2_000, 4_000]], caption: "c", format: Units.duration).markup
+        #expect(svg.matches(of: /<rect x="[^"]*" y="[^"]*" width="72.0"/).count == 3)
+        #expect(svg.contains(">4.000 µs<") && svg.contains(">1.000 µs<"))
+    }
+
+    @Test func everyPageHasItsChartsAndUnits() throws {
+        let pages = try Self.pages()
+        func charts(_ name: String) throws -> [String] {
+            try #require(pages[name]).matches(of: /data-chart="([a-z-]+)"/).map { String($0.output.1) }
+        }
+        #expect(Set(try charts("run-2.html")) == ["histogram", "samples"])
+        #expect(try charts("run-2.html").count == 2 * 5)  // five ok results, two charts each
+        #expect(try charts("compare.html") == ["pareto"])
+        #expect(try charts("device-pi4.html").allSatisfy { $0 == "trend" } && (try charts("device-pi4.html").count == 3))
+        #expect(Set(try charts("table-1.html")) == ["heatmap", "predicted-vs-measured"])
+        let run = try #require(pages["run-2.html"])
+        #expect(run.contains("<b>5.125 mJ</b>") && run.contains("unavailable: no readable power rail"))
+        #expect(run.contains("IPC") && run.contains("<b>1.40</b>"))
+        #expect(run.contains("48.5 °C → 61.0 °C"))
+        #expect(run.contains("class=\"warn\"") && run.contains("class=\"bad\""))
+        let compare = try #require(pages["compare.html"])
+        #expect(compare.contains("run 1</a> (baseline nightly) → ") && compare.contains("regression"))
+        #expect(compare.contains("×3.42") || compare.contains("×3.41"))
+        let table = try #require(pages["table-1.html"])
+        #expect(table.contains("87.5 %") && table.contains("k7 e6.00"))
+    }
+
+    @Test func nothingFromOutsideBecomesMarkup() throws {
+        for (name, html) in try Self.pages() {
+            #expect(!html.contains("<img"), "\(name) has an unescaped <img>")
+            #expect(html.components(separatedBy: "<script").count == 2, "\(name) has a script besides the sorter")
+            #expect(!html.contains("document.title='pwned'"), "\(name) has the payload's quotes unescaped")
+            #expect(html.contains("&lt;img src=x onerror=&quot;document.title=&#39;pwned&#39;") || name.hasPrefix("device-jetson"), "\(name) lost the payload")
         }
     }
 
-    @Test func pagesAreSelfContained() {
-        let html = ReportPages.runPage(detail())
-        let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
-        #expect(!withoutNamespace.contains("http://") && !withoutNamespace.contains("https://"))
-        #expect(!html.contains("<script") && !html.contains("<link"))
+    @Test func pagesAreSelfContained() throws {
+        for (name, html) in try Self.pages() {
+            let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+            #expect(!withoutNamespace.contains("http://") && !withoutNamespace.contains("https://"), "\(name) refers to the network")
+            #expect(!html.contains("<link") && !html.contains("src=\""), "\(name) loads something")
+        }
     }
 
-    @Test func escapeHandlesEveryMetacharacter() {
-        #expect(escapeHTML(#"<a href="x" title='y'>&</a>"#) == "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
+    /// Snapshots: every page type, compared byte for byte with Tests/ReportsTests/Snapshots.
+    /// `BOARDBENCH_RECORD_SNAPSHOTS=1 swift test --filter ReportPagesTests` rewrites them after
+    /// a deliberate change; a missing snapshot fails rather than being recorded silently.
+    @Test func pagesMatchTheirSnapshots() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+        let record = ProcessInfo.processInfo.environment["BOARDBENCH_RECORD_SNAPSHOTS"] == "1"
+        for (name, html) in try Self.pages().sorted(by: { $0.key < $1.key }) {
+            let url = dir.appendingPathComponent(name)
+            if record {
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                try html.write(to: url, atomically: true, encoding: .utf8)
+                continue
+            }
+            guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+                Issue.record("no snapshot \(url.path): record with BOARDBENCH_RECORD_SNAPSHOTS=1")
+                continue
+            }
+            if expected != html {
+                let a = expected.split(separator: "\n", omittingEmptySubsequences: false)
+                let b = html.split(separator: "\n", omittingEmptySubsequences: false)
+                let line = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+                let was = line < a.count ? String(a[line].prefix(300)) : "<end>"
+                let now = line < b.count ? String(b[line].prefix(300)) : "<end>"
+                Issue.record(Comment(rawValue: "\(name) differs from its snapshot at line \(line + 1):\n  snapshot: \(was)\n  rendered: \(now)"))
+            }
+        }
     }
 }
