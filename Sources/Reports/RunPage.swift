@@ -78,7 +78,7 @@ public enum ReportPages {
                 row += rec.energyPerInferenceJoules.map { Page.number($0, Units.energy($0)) } ?? "<td class=\"muted\">–</td>"
                 row += rec.peakResidentKiB.map { Page.number(Double($0), Units.kibibytes($0)) } ?? "<td class=\"muted\">unknown</td>"
                 let verdict = rec.verdict ?? "no verdict"
-                row += "<td class=\"l nw \(verdict == "stable" ? "ok" : "fail")\">\(verdict)</td></tr>"
+                row += "<td class=\"l \(verdict == "stable" ? "ok" : "fail")\">\(verdict)</td></tr>"
             } else {
                 row += "<td colspan=\"10\" class=\"fail l wrap\">failed: \(rec.error ?? "no samples")</td></tr>"
             }

@@ -99,7 +99,7 @@ extension ReportPages {
                 sensors.append(("\(e.event)", "<span class=\"muted\">unavailable: \(e.reason ?? "no reason given")</span>"))
             }
             let energy = [d.config?.energy, d.board?.energy].compactMap { $0 }.first { $0.provider != .none }
-            sensors.append(("energy", energy.map { "\($0.summary)" } ?? "<span class=\"muted\">no power rail configured</span>"))
+            sensors.append(("power rail (configured)", energy.map { "\($0.summary)" } ?? "<span class=\"muted\">no power rail configured</span>"))
             body += "<h2>Sensors found</h2>" + Page.facts(sensors)
         } else {
             body += "<p class=\"warn\">No facts recorded: <code>boardbench device probe \(d.name)</code> collects them.</p>"
