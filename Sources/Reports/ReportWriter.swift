@@ -118,20 +118,28 @@ extension ReportSite {
     }
 }
 
+/// A page that could not be written, with the system's reason (`No space left on device`).
+public struct ReportOutputError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var reason: String
+    public var description: String { "cannot write \(path): \(reason)" }
+}
+
 /// Writes the site: index, comparison, one page per device, table and run. Each file is
-/// written whole (atomically), so a reader never sees half a page.
+/// written whole (a temporary file renamed over the page), so a reader never sees half a page
+/// and a full disk leaves the previous page in place.
 public enum ReportWriter {
     /// Returns the paths written: the run page first when `only` names a run, else the index first.
     public static func write(
         store: SQLiteStore, workspace: Workspace, to dir: URL, only run: Int64? = nil, compare: [ComparisonRequest] = []
     ) throws -> [String] {
         let (site, details) = try ReportSite.load(store: store, workspace: workspace, compare: compare)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try makeDirectory(dir.path)
         var written: [String] = []
-        func put(_ name: String, _ html: String) throws {
-            let url = dir.appendingPathComponent(name)
-            try Data(html.utf8).write(to: url, options: .atomic)
-            written.append(url.path)
+        func put(_ name: String, _ html: String) throws(ReportOutputError) {
+            let path = dir.appendingPathComponent(name).path
+            try writeWhole(html, to: path)
+            written.append(path)
         }
         if let run {
             let detail = try details[run] ?? store.run(run)
@@ -149,5 +157,48 @@ public enum ReportWriter {
             try put(Page.runFile(id), ReportPages.runPage(detail, purpose: site.tableRunPurposes[id]))
         }
         return written
+    }
+
+    /// `mkdir -p`, with the failing component and errno's text on failure.
+    static func makeDirectory(_ path: String) throws(ReportOutputError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw ReportOutputError(path: current, reason: String(cString: strerror(errno)))
+            }
+        }
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw ReportOutputError(path: path, reason: "not a directory")
+        }
+    }
+
+    /// Writes `text` to a temporary file beside `path`, flushes it and renames it over `path`.
+    static func writeWhole(_ text: String, to path: String) throws(ReportOutputError) {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ReportOutputError(path: path, reason: String(cString: strerror(errno))) }
+        var failure: Int32 = 0
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == 0 && fsync(fd) != 0 { failure = errno }
+        if close(fd) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        if failure != 0 {
+            unlink(temporary)  // best effort: the page it would have replaced is untouched
+            throw ReportOutputError(path: path, reason: String(cString: strerror(failure)))
+        }
     }
 }

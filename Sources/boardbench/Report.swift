@@ -48,6 +48,8 @@ struct Report: ParsableCommand {
             return try ReportWriter.write(store: store, workspace: workspace, to: dir, only: run, compare: compare)
         } catch let e as StoreError {
             throw fail(e)
+        } catch let e as ReportOutputError {
+            throw fail(ControllerError.output(path: e.path, reason: e.reason))
         } catch {
             throw fail(ControllerError.output(path: dir.path, reason: error.localizedDescription))
         }
