@@ -65,18 +65,24 @@ extension ReportSite {
             if let d = details[r.new] { new = d } else { new = try store.run(r.new) }
             comparisons.append(RunComparison(base: base, new: new, baseline: r.baseline))
         }
+        // One bootstrap per result, shared by the matrix and the trends.
+        var statistics: [Int64: Statistics] = [:]
+        for d in ordinary {
+            for r in d.results where r.record.status == "ok" { statistics[r.record.id ?? 0] = r.statistics }
+        }
         let site = ReportSite(
-            runs: runs, tableRunPurposes: purposes, devices: devices(runs: runs, details: ordinary, store: store, workspace: workspace),
-            tables: tables, comparison: matrix(ordinary, comparisons: comparisons))
+            runs: runs, tableRunPurposes: purposes,
+            devices: devices(runs: runs, details: ordinary, statistics: statistics, store: store, workspace: workspace), tables: tables,
+            comparison: matrix(ordinary, statistics: statistics, comparisons: comparisons))
         return (site, details)
     }
 
-    static func matrix(_ details: [RunDetail], comparisons: [RunComparison]) -> ComparisonReport {
+    static func matrix(_ details: [RunDetail], statistics: [Int64: Statistics], comparisons: [RunComparison]) -> ComparisonReport {
         var cells: [String: [String: ComparisonReport.Cell]] = [:]
         var devices = Set<String>()
         for d in details {
             for r in d.results where r.record.status == "ok" {
-                guard let s = r.statistics else { continue }
+                guard let s = statistics[r.record.id ?? 0] else { continue }
                 devices.insert(r.record.device)
                 cells[r.record.benchmark, default: [:]][r.record.device] = ComparisonReport.Cell(
                     runId: d.run.id ?? 0, model: r.record.model, runtime: r.record.runtime, statistics: s,
@@ -86,7 +92,9 @@ extension ReportSite {
         return ComparisonReport(benchmarks: cells.keys.sorted(), devices: devices.sorted(), cells: cells, comparisons: comparisons)
     }
 
-    static func devices(runs: [RunSummary], details: [RunDetail], store: SQLiteStore, workspace: Workspace) -> [DeviceReport] {
+    static func devices(
+        runs: [RunSummary], details: [RunDetail], statistics: [Int64: Statistics], store: SQLiteStore, workspace: Workspace
+    ) -> [DeviceReport] {
         var names = Set(workspace.enrolledDevices())
         for r in runs { names.formUnion(r.devices) }
         return names.sorted().map { name in
@@ -107,7 +115,7 @@ extension ReportSite {
             var points: [String: [Charts.TrendPoint]] = [:]
             for d in details {
                 for r in d.results where r.record.device == name && r.record.status == "ok" {
-                    guard let s = r.statistics else { continue }
+                    guard let s = statistics[r.record.id ?? 0] else { continue }
                     points[r.record.benchmark, default: []].append(
                         .init(label: "#\(d.run.id ?? 0)", median: s.median, low: s.medianLow95, high: s.medianHigh95))
                 }

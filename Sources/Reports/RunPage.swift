@@ -17,7 +17,9 @@ public enum ReportPages {
             BoardBench \(d.run.hostVersion) · profile <code>\(String(d.run.profileHash.prefix(12)))</code>\
             \(purpose.map { " · latency table \($0) run" } ?? "")</p>
             """
-        let failed = d.results.filter { $0.statistics == nil || $0.record.status != "ok" }
+        // Statistics (a bootstrap each) are computed once per result for the whole page.
+        let stats: [Statistics?] = d.results.map { $0.record.status == "ok" ? $0.statistics : nil }
+        let failed = stats.filter { $0 == nil }
         let unstable = d.results.filter { $0.record.verdict.map { $0 != "stable" } ?? false }
         let pending = d.items.filter { $0.state != .done }
         if !failed.isEmpty { body += "<p class=\"bad\">\(failed.count) of \(d.results.count) benchmarks failed; their errors are below.</p>" }
@@ -26,7 +28,7 @@ public enum ReportPages {
             body += "<p class=\"warn\">\(pending.count) planned benchmark(s) have no result yet: <code>boardbench run --resume \(id)</code> measures them.</p>"
         }
         body += devicesTable(d.devices)
-        body += "<h2>Benchmarks</h2>\n" + resultsTable(d.results)
+        body += "<h2>Benchmarks</h2>\n" + resultsTable(d.results, stats)
         if !pending.isEmpty {
             let rows: [HTML] = pending.map {
                 "<tr><td>\($0.device)</td><td class=\"l\">\($0.benchmark)</td><td class=\"l\">\($0.state.rawValue)</td><td class=\"wrap\">\($0.error ?? "")</td></tr>"
@@ -38,7 +40,7 @@ public enum ReportPages {
             body +=
                 "<p class=\"meta\">\(d.results.count) results: per-benchmark charts are left out above \(chartedResultsLimit); `boardbench results export` has every sample.</p>"
         } else {
-            for r in d.results { body += resultSection(r) }
+            for (r, s) in zip(d.results, stats) { body += resultSection(r, s) }
         }
         return Page.render(title: "BoardBench run \(id): \(d.run.profileName)", nav: Page.mainNav, body: body)
     }
@@ -66,12 +68,12 @@ public enum ReportPages {
             """
     }
 
-    static func resultsTable(_ results: [StoredResult]) -> HTML {
+    static func resultsTable(_ results: [StoredResult], _ stats: [Statistics?]) -> HTML {
         var rows: [HTML] = []
-        for r in results {
+        for (r, statistics) in zip(results, stats) {
             let rec = r.record
             var row: HTML = "<tr><td>\(rec.device)</td><td class=\"l\"><a href=\"#\(anchor(rec))\">\(rec.benchmark)</a></td>"
-            if let s = r.statistics, rec.status == "ok" {
+            if let s = statistics {
                 row += Page.number(Double(s.count), String(s.count))
                 for v in [s.min, s.median, s.p90, s.p99, s.max] { row += Page.number(v, Units.duration(v)) }
                 row += Page.number(s.coefficientOfVariation, Units.percent(s.coefficientOfVariation))
@@ -93,18 +95,18 @@ public enum ReportPages {
     static func anchor(_ r: ResultRecord) -> String { "r-\(r.id ?? 0)" }
 
     /// One benchmark on one device: charts, memory, energy, counters, environment, verdict.
-    static func resultSection(_ r: StoredResult) -> HTML {
+    static func resultSection(_ r: StoredResult, _ statistics: Statistics?) -> HTML {
         let rec = r.record
         var out: HTML = """
             <h2 id="\(anchor(rec))">\(rec.benchmark) on <a href="\(Page.deviceFile(rec.device))">\(rec.device)</a></h2>
             <p class="meta">model <code>\(rec.model)</code> · plan <code>\(String(rec.planHash.prefix(12)))</code> · \
             runtime \(rec.runtime) \(rec.runtimeVersion)</p>
             """
-        guard let s = r.statistics, rec.status == "ok" else {
+        guard let s = statistics else {
             return out + "<p class=\"bad\">failed: \(rec.error ?? "no samples")</p>"
         }
         let outcome = r.outcome
-        let verdict = outcome?.verdict
+        let verdict = outcome.map { StabilityVerdict.assess(s, conditions: $0.conditions) }
         if let verdict {
             let reasons: [HTML] = verdict.reasons.map { "<li>\($0)</li>" }
             out +=
