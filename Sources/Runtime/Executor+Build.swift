@@ -6,7 +6,7 @@ extension Executor {
         switch r.node.op {
         case .conv:
             let p = ConvGeometry(r)
-            if p.isDepthwise { return DepthwiseConvKernel(r, p) }
+            if p.isDepthwise { return DepthwiseConvKernel(r, p, isa: gemm?.isa) }
             return ConvKernel(r, p, scratch: scratch, gemm: gemm)
         case .convTranspose: return ConvTransposeKernel(r, scratch: scratch)
         case .dense: return DenseKernel(r, scratch: scratch, gemm: gemm)

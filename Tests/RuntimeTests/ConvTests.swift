@@ -56,6 +56,18 @@ import Testing
         try check(Self.cases[19], activation: act)
     }
 
+    /// The depthwise rows run in Swift (`.openBLAS`), in the portable `CKernels` build and in the
+    /// AVX2+FMA one (`.automatic` on this CPU when it has them): every case on every build, and
+    /// every fused activation on the 3x3 (sixteen-column) and general paths.
+    @Test(arguments: [GemmBackend.openBLAS, .portable, .avx2])
+    func depthwiseOnEveryBuild(_ gemm: GemmBackend) throws {
+        for t in Self.cases where t.group == t.c && t.group > 1 { try check(t, activation: .relu, gemm: gemm) }
+        for act in FusedCase.allCases {
+            try check(Self.cases[2], activation: act, gemm: gemm)
+            try check(Self.cases[4], activation: act, gemm: gemm)
+        }
+    }
+
     func check(_ t: Case, activation: FusedCase, gemm: GemmBackend = .automatic, threads: Int = 1) throws {
         var a = Attributes(activation.activation.attributes)
         a["strides"] = ints([t.stride.0, t.stride.1])

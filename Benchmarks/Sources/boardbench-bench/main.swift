@@ -164,6 +164,8 @@ struct KernelShape {
     var input: [Int]
     var out: Int, kernel = 1, stride = 1
     var dense = false
+    /// One group per channel (`out` equals the input channels).
+    var depthwise = false
 }
 
 let kernelShapes: [KernelShape] = [
@@ -178,6 +180,14 @@ let kernelShapes: [KernelShape] = [
     KernelShape(name: "mnv2 1x1 576>96 @14", input: [1, 576, 14, 14], out: 96),
     KernelShape(name: "mnv2 1x1 960>160 @7", input: [1, 960, 7, 7], out: 160),
     KernelShape(name: "mnv2 1x1 320>1280 @7", input: [1, 320, 7, 7], out: 1280),
+    KernelShape(name: "mnv2 dw3x3 32 @112", input: [1, 32, 112, 112], out: 32, kernel: 3, depthwise: true),
+    KernelShape(name: "mnv2 dw3x3/2 96 @112", input: [1, 96, 112, 112], out: 96, kernel: 3, stride: 2, depthwise: true),
+    KernelShape(name: "mnv2 dw3x3 144 @56", input: [1, 144, 56, 56], out: 144, kernel: 3, depthwise: true),
+    KernelShape(name: "mnv2 dw3x3/2 144 @56", input: [1, 144, 56, 56], out: 144, kernel: 3, stride: 2, depthwise: true),
+    KernelShape(name: "mnv2 dw3x3 192 @28", input: [1, 192, 28, 28], out: 192, kernel: 3, depthwise: true),
+    KernelShape(name: "mnv2 dw3x3 384 @14", input: [1, 384, 14, 14], out: 384, kernel: 3, depthwise: true),
+    KernelShape(name: "mnv2 dw3x3 960 @7", input: [1, 960, 7, 7], out: 960, kernel: 3, depthwise: true),
+    KernelShape(name: "mnv3 dw5x5 672 @14", input: [1, 672, 14, 14], out: 672, kernel: 5, depthwise: true),
     KernelShape(name: "r18 7x7/2 3>64 @224", input: [1, 3, 224, 224], out: 64, kernel: 7, stride: 2),
     KernelShape(name: "r18 3x3 64>64 @56", input: [1, 64, 56, 56], out: 64, kernel: 3),
     KernelShape(name: "r18 3x3/2 64>128 @56", input: [1, 64, 56, 56], out: 128, kernel: 3, stride: 2),
@@ -191,7 +201,9 @@ let kernelShapes: [KernelShape] = [
 
 /// Each shape on OpenBLAS (with its epilogue pass), on what `.automatic` picks, and on the packed
 /// kernels forced for every shape (`.avx2`), alternating in one process, plus a bare
-/// `cblas_sgemm` of the same product; the minimum over `iterations`
+/// `cblas_sgemm` of the same product (for depthwise shapes, where "OpenBLAS" means the Swift
+/// SIMD rows and the packed builds the `CKernels` rows, that product has no meaning: a 1×k
+/// filter per channel); the minimum over `iterations`
 /// rounds of each, since this machine is shared and only the minimum is repeatable.
 func kernels(_ o: Options) -> [String: Any] {
     var rows: [[String: Any]] = []
@@ -200,13 +212,15 @@ func kernels(_ o: Options) -> [String: Any] {
         guard let x = try? b.input("x", shape: shape.input),
             let y = try? shape.dense
                 ? b.dense(x, outFeatures: shape.out, activation: .relu)
-                : b.conv(x, outChannels: shape.out, kernel: shape.kernel, stride: shape.stride, activation: .relu6)
+                : b.conv(
+                    x, outChannels: shape.out, kernel: shape.kernel, stride: shape.stride, group: shape.depthwise ? shape.out : 1,
+                    activation: .relu6)
         else { fail("cannot build \(shape.name)") }
         b.output(y)
         let outShape = b.shape(of: y)
         let m = shape.dense ? shape.input[0] : shape.out
         let n = shape.dense ? shape.out : outShape[2] * outShape[3]
-        let k = shape.dense ? shape.input[1] : shape.input[1] * shape.kernel * shape.kernel
+        let k = shape.dense ? shape.input[1] : (shape.depthwise ? 1 : shape.input[1]) * shape.kernel * shape.kernel
         let flops = 2 * Double(m * n * k)
         let backends: [GemmBackend] = [.openBLAS, .automatic, .avx2]
         let executors = backends.map { Executor(graph: b.graph, threads: o.threads, gemm: $0) }

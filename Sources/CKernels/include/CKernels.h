@@ -55,4 +55,13 @@ void CKernels_gemm(
     int isa, int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, float *c, ptrdiff_t ldc,
     const CKernels_Epilogue *epilogue, float *workspace);
 
+/// One output plane of a depthwise convolution from its zero-padded input plane:
+/// dst[oy·outW + ox] = activation(bias + Σ_t src[oy·rowStep + ox + offsets[t]] · weights[t]).
+/// `src` must be readable for eight lanes from every output column group (the padded plane is
+/// as wide as the output rounded up to eight); the last group of a row may write into the next
+/// row, which is written after it, but nothing past the plane.
+void CKernels_depthwisePlane(
+    int isa, const float *src, ptrdiff_t rowStep, const ptrdiff_t *offsets, int taps, const float *weights, float bias,
+    const CKernels_Activation *activation, float *dst, int outH, int outW);
+
 #endif
