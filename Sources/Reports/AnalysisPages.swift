@@ -16,7 +16,7 @@ extension ReportPages {
                 <p class="meta">Median latency of the newest successful result of each benchmark on each device (latency-table runs \
                 excluded); the speedup is against the slowest device on the row.</p>
                 """
-            let header: [HTML] = c.devices.map { "<th><a href=\"\(Page.deviceFile($0))\">\($0)</a></th>" }
+            let header: [HTML] = c.devices.map { "<th data-num><a href=\"\(Page.deviceFile($0))\">\($0)</a></th>" }
             var rows: [HTML] = []
             for b in c.benchmarks {
                 let row = c.cells[b] ?? [:]
@@ -24,7 +24,7 @@ extension ReportPages {
                 var cells: HTML = "<tr><td>\(b)</td>"
                 for d in c.devices {
                     guard let cell = row[d] else {
-                        cells += "<td class=\"muted\">–</td>"
+                        cells += Page.missing
                         continue
                     }
                     let m = cell.statistics.median
@@ -77,7 +77,7 @@ extension ReportPages {
             rows.append(
                 """
                 <tr><td>\(p.device)</td><td class="l">\(p.benchmark)</td>\(Page.number(m.baseNanoseconds, Units.duration(m.baseNanoseconds)))\
-                \(Page.number(m.newNanoseconds, Units.duration(m.newNanoseconds)))\(Page.number(m.changePercent ?? 0, m.changePercent.map(Units.change) ?? "–"))\
+                \(Page.number(m.newNanoseconds, Units.duration(m.newNanoseconds)))\(m.changePercent.map { Page.number($0, Units.change($0)) } ?? Page.missing)\
                 <td class="l">\(m.intervalsOverlap.map { $0 ? "overlap" : "disjoint" } ?? "–")</td>\
                 <td class="l nw \(cls)">\(p.classification.rawValue)\(p.withinNoise ? " (within noise)" : "")\(p.planChanged ? " · plan changed" : "")</td></tr>
                 """)
@@ -90,7 +90,7 @@ extension ReportPages {
                 """)
         }
         out += """
-            <table class="sortable"><tr><th>device</th><th class="l">benchmark</th><th>base median</th><th>new median</th><th>change</th>\
+            <table class="sortable"><tr><th>device</th><th class="l">benchmark</th><th data-num>base median</th><th data-num>new median</th><th data-num>change</th>\
             <th class="l">95% CIs</th><th class="l">verdict</th></tr>\(rows)</table>
             """
         let only = r.onlyInBase.map { "\($0.device) \($0.benchmark)" }
@@ -128,8 +128,8 @@ extension ReportPages {
                 """)
         }
         body += """
-            <h2>Every block</h2><table class="sortable"><tr><th class="l">block</th><th class="l">first seen as</th><th>samples</th>\
-            <th>median</th><th>mean</th><th>p10–p90 / median</th></tr>\(rows)</table>
+            <h2>Every block</h2><table class="sortable"><tr><th class="l">block</th><th class="l">first seen as</th><th data-num>samples</th>\
+            <th data-num>median</th><th data-num>mean</th><th data-num>p10–p90 / median</th></tr>\(rows)</table>
             """
         return Page.render(title: "BoardBench latency table \(id): \(t.record.space) on \(t.record.device)", nav: Page.mainNav, body: body)
     }
@@ -215,18 +215,20 @@ extension ReportPages {
         guard !searches.isEmpty else { return "<p class=\"muted\">No search has used this table.</p>" }
         var rows: [HTML] = []
         for s in searches {
-            let error = s.measuredNanoseconds.map { ($0 - s.predictedNanoseconds) / $0 * 100 }
+            let error = s.measuredNanoseconds.flatMap { $0 > 0 ? ($0 - s.predictedNanoseconds) / $0 * 100 : nil }
             rows.append(
                 """
-                <tr><td>\(s.id ?? 0)</td><td class="l">\(s.objective)</td><td>\(Units.duration(s.latencyBudgetNanoseconds))</td>\
-                <td>\(Units.count(s.objectiveValue))</td><td>\(Units.duration(s.predictedNanoseconds))</td>\
-                <td>\(s.measuredNanoseconds.map(Units.duration) ?? "not measured")</td><td>\(error.map { Units.change(-$0) } ?? "–")</td>\
+                <tr>\(Page.number(Double(s.id ?? 0), String(s.id ?? 0)))<td class="l">\(s.objective)</td>\
+                \(Page.number(s.latencyBudgetNanoseconds, Units.duration(s.latencyBudgetNanoseconds)))\
+                \(Page.number(s.objectiveValue, Units.count(s.objectiveValue)))\(Page.number(s.predictedNanoseconds, Units.duration(s.predictedNanoseconds)))\
+                \(s.measuredNanoseconds.map { Page.number($0, Units.duration($0)) } ?? "<td data-v=\"\" class=\"muted\">not measured</td>")\
+                \(error.map { Page.number(-$0, Units.change(-$0)) } ?? Page.missing)\
                 <td class="wrap"><code>\(String(s.winner.prefix(160)))\(s.winner.count > 160 ? "…" : "")</code></td></tr>
                 """)
         }
         return """
-            <table class="sortable"><tr><th>search</th><th class="l">objective</th><th>budget</th><th>objective value</th><th>predicted</th>\
-            <th>measured</th><th>prediction error</th><th class="l">winner</th></tr>\(rows)</table>
+            <table class="sortable"><tr><th data-num>search</th><th class="l">objective</th><th data-num>budget</th><th data-num>objective value</th>\
+            <th data-num>predicted</th><th data-num>measured</th><th data-num>prediction error</th><th class="l">winner</th></tr>\(rows)</table>
             """
     }
 }

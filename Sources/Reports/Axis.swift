@@ -8,8 +8,10 @@ struct LinearScale {
 
     /// A scale over `values` widened to nice tick bounds; `includeZero` for counts and bars.
     init(covering values: [Double], start: Double, end: Double, includeZero: Bool = false, ticks: Int = 5) {
-        var lo = values.min() ?? 0
-        var hi = values.max() ?? 1
+        // Non-finite values cannot be placed; they are left off the axis (and out of the chart).
+        let finite = values.filter(\.isFinite)
+        var lo = finite.min() ?? 0
+        var hi = finite.max() ?? 1
         if includeZero { lo = min(lo, 0) }
         if hi - lo < max(abs(hi), 1e-12) * 1e-9 {
             let pad = hi == 0 ? 1 : abs(hi) * 0.05
@@ -27,13 +29,14 @@ struct LinearScale {
 
     private(set) var step: Double
 
-    func callAsFunction(_ v: Double) -> Double { start + (v - lo) / (hi - lo) * (end - start) }
+    /// The pixel of `v`; non-finite values are pinned to the axis start rather than poisoning the SVG.
+    func callAsFunction(_ v: Double) -> Double { v.isFinite ? start + (v - lo) / (hi - lo) * (end - start) : start }
 
     /// Tick values from `lo` to `hi` by `step`.
     var ticks: [Double] {
         var out: [Double] = []
         var i = 0.0
-        while lo + i * step <= hi + step * 1e-9 {
+        while lo + i * step <= hi + step * 1e-9 && out.count < 100 {
             out.append(lo + i * step)
             i += 1
         }

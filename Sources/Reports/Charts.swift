@@ -92,21 +92,26 @@ public enum Charts {
         guard !points.isEmpty else { return "" }
         var f = ChartFrame()
         f.height = 200
-        let x = LinearScale(covering: [0, Double(max(points.count - 1, 1))], start: f.plotLeft + 12, end: f.plotRight - 12, ticks: 1)
+        // Runs are evenly spaced by index: no "nice" rounding on this axis.
+        let (x0, x1) = (f.plotLeft + 12, f.plotRight - 12)
+        func x(_ i: Int) -> Double { points.count > 1 ? x0 + Double(i) / Double(points.count - 1) * (x1 - x0) : (x0 + x1) / 2 }
         let y = LinearScale(covering: points.flatMap { [$0.low, $0.high, $0.median] }, start: f.plotBottom, end: f.plotTop, ticks: 4)
+        let indexAxis = LinearScale(covering: [0, 1], start: f.plotLeft, end: f.plotRight, ticks: 1)
         var out = f.open(kind: "trend", label: "median latency of \(title) over \(points.count) runs")
-        out += f.axes(x: x, y: y, xLabel: "run", yLabel: "median latency", xFormat: { _ in "" }, yFormat: Units.duration)
-        for (i, p) in points.enumerated() {
-            out += "<text x=\"\(x(Double(i)))\" y=\"\(f.plotBottom + 15)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#5b6472\">\(p.label)</text>"
+        out += f.axes(x: indexAxis, y: y, xLabel: "run", yLabel: "median latency", xFormat: { _ in "" }, yFormat: Units.duration)
+        // Label at most about twelve runs so labels never overlap.
+        let every = max(1, (points.count + 11) / 12)
+        for (i, p) in points.enumerated() where i % every == 0 || i == points.count - 1 {
+            out += "<text x=\"\(x(i))\" y=\"\(f.plotBottom + 15)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#5b6472\">\(p.label)</text>"
         }
-        let upper = points.enumerated().map { "\(fixed(x(Double($0.offset)), 1)),\(fixed(y($0.element.high), 1))" }
-        let lower = points.enumerated().reversed().map { "\(fixed(x(Double($0.offset)), 1)),\(fixed(y($0.element.low), 1))" }
+        let upper = points.enumerated().map { "\(fixed(x($0.offset), 1)),\(fixed(y($0.element.high), 1))" }
+        let lower = points.enumerated().reversed().map { "\(fixed(x($0.offset), 1)),\(fixed(y($0.element.low), 1))" }
         out += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(blue)\" fill-opacity=\"0.15\"/>"
-        let line = points.enumerated().map { "\(fixed(x(Double($0.offset)), 1)),\(fixed(y($0.element.median), 1))" }
+        let line = points.enumerated().map { "\(fixed(x($0.offset), 1)),\(fixed(y($0.element.median), 1))" }
         out += "<polyline points=\"\(line.joined(separator: " "))\" fill=\"none\" stroke=\"\(blue)\" stroke-width=\"2\"/>"
         for (i, p) in points.enumerated() {
             out += """
-                <circle cx="\(x(Double(i)))" cy="\(y(p.median))" r="3" fill="\(blue)"><title>\(p.label): median \(Units.duration(p.median)) \
+                <circle cx="\(x(i))" cy="\(y(p.median))" r="3" fill="\(blue)"><title>\(p.label): median \(Units.duration(p.median)) \
                 (95% CI \(Units.duration(p.low)) – \(Units.duration(p.high)))</title></circle>
                 """
         }

@@ -12,6 +12,9 @@ public struct ReportSite: Sendable {
     public var devices: [DeviceReport]
     public var tables: [TableReport]
     public var comparison: ComparisonReport
+    /// Statistics of every ok result of an ordinary run, by result id: computed once (a
+    /// bootstrap each) and shared by the matrix, the trends and the run pages.
+    public var statistics: [Int64: Statistics] = [:]
 
     public init(
         runs: [RunSummary], tableRunPurposes: [Int64: String] = [:], devices: [DeviceReport], tables: [TableReport], comparison: ComparisonReport

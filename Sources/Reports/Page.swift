@@ -42,15 +42,24 @@ enum Page {
         td.speed{font-size:.8rem;color:#5b6472} footer{margin-top:3rem;font-size:.8rem;color:#5b6472}
         """
 
-    /// Sorts `table.sortable` by the clicked column: numeric when every cell has `data-v`.
+    /// Sorts `table.sortable` by the clicked column. A column is numeric when its header has
+    /// `data-num` (every cell then carries `data-v`, empty for a missing value); missing values
+    /// and rows without the column (a failed result's one wide cell) always sort last.
     static let sortScript: HTML = """
         document.querySelectorAll("table.sortable").forEach(function(t){var h=t.querySelectorAll("tr")[0];if(!h)return;\
         Array.prototype.forEach.call(h.children,function(th,i){th.classList.add("sort");th.addEventListener("click",function(){\
-        var rows=Array.prototype.slice.call(t.querySelectorAll("tr")).slice(1),asc=th.dataset.dir!=="asc";th.dataset.dir=asc?"asc":"desc";\
-        rows.sort(function(a,b){var x=a.children[i],y=b.children[i];if(!x||!y)return 0;var p=x.dataset.v,q=y.dataset.v;\
-        var c=(p!==undefined&&q!==undefined)?(parseFloat(p)-parseFloat(q)):x.textContent.localeCompare(y.textContent);return asc?c:-c;});\
-        rows.forEach(function(r){r.parentNode.appendChild(r);});});});});
+        var rows=Array.prototype.slice.call(t.querySelectorAll("tr")).slice(1),asc=th.dataset.dir!=="asc",num=th.dataset.num!==undefined;\
+        th.dataset.dir=asc?"asc":"desc";function key(r){var c=r.children.length===h.children.length?r.children[i]:null;\
+        if(!c)return null;if(!num)return c.textContent;var v=c.dataset.v;return v===undefined||v===""?null:parseFloat(v);}\
+        rows.sort(function(a,b){var x=key(a),y=key(b);if(x===null&&y===null)return 0;if(x===null)return 1;if(y===null)return -1;\
+        var c=num?x-y:x.localeCompare(y);return asc?c:-c;});rows.forEach(function(r){r.parentNode.appendChild(r);});});});});
         """
+
+    /// A numeric column's header.
+    static func numericHeader(_ label: String) -> HTML { "<th data-num>\(label)</th>" }
+
+    /// A numeric cell with no value: sorts last.
+    static let missing: HTML = "<td data-v=\"\" class=\"muted\">–</td>"
 
     /// A two-column fact table.
     static func facts(_ rows: [(String, HTML)]) -> HTML {

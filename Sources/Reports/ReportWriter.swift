@@ -53,8 +53,10 @@ extension ReportSite {
         for b in try store.baselines() {
             guard let base = details[b.runId] else { continue }
             let keys = Set(base.results.map { BenchmarkKey(device: $0.record.device, benchmark: $0.record.benchmark) })
+            // The newest later run that finished (a running one is still filling in).
             if let newer = ordinary.last(where: {
-                ($0.run.id ?? 0) > b.runId && $0.results.contains { keys.contains(BenchmarkKey(device: $0.record.device, benchmark: $0.record.benchmark)) }
+                ($0.run.id ?? 0) > b.runId && $0.run.status != "running"
+                    && $0.results.contains { keys.contains(BenchmarkKey(device: $0.record.device, benchmark: $0.record.benchmark)) }
             }) {
                 comparisons.append(RunComparison(base: base, new: newer, baseline: b.name))
             }
@@ -74,7 +76,9 @@ extension ReportSite {
             runs: runs, tableRunPurposes: purposes,
             devices: devices(runs: runs, details: ordinary, statistics: statistics, store: store, workspace: workspace), tables: tables,
             comparison: matrix(ordinary, statistics: statistics, comparisons: comparisons))
-        return (site, details)
+        var withStatistics = site
+        withStatistics.statistics = statistics
+        return (withStatistics, details)
     }
 
     static func matrix(_ details: [RunDetail], statistics: [Int64: Statistics], comparisons: [RunComparison]) -> ComparisonReport {
@@ -151,7 +155,7 @@ public enum ReportWriter {
         }
         if let run {
             let detail = try details[run] ?? store.run(run)
-            try put(Page.runFile(run), ReportPages.runPage(detail, purpose: site.tableRunPurposes[run]))
+            try put(Page.runFile(run), ReportPages.runPage(detail, purpose: site.tableRunPurposes[run], statistics: site.statistics))
             try put(Page.indexFile, ReportPages.index(site))
             return written
         }
@@ -162,7 +166,7 @@ public enum ReportWriter {
         for s in site.runs {
             guard let id = s.run.id else { continue }
             let detail = try details[id] ?? store.run(id)
-            try put(Page.runFile(id), ReportPages.runPage(detail, purpose: site.tableRunPurposes[id]))
+            try put(Page.runFile(id), ReportPages.runPage(detail, purpose: site.tableRunPurposes[id], statistics: site.statistics))
         }
         return written
     }
@@ -185,7 +189,10 @@ public enum ReportWriter {
     /// Writes `text` to a temporary file beside `path`, flushes it and renames it over `path`.
     static func writeWhole(_ text: String, to path: String) throws(ReportOutputError) {
         let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // A leftover of an earlier writer with this pid goes first; O_EXCL | O_NOFOLLOW then
+        // refuses anything someone else put at that name meanwhile (a symlink included).
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ReportOutputError(path: path, reason: String(cString: strerror(errno))) }
         var failure: Int32 = 0
         let bytes = Array(text.utf8)
@@ -207,6 +214,12 @@ public enum ReportWriter {
         if failure != 0 {
             unlink(temporary)  // best effort: the page it would have replaced is untouched
             throw ReportOutputError(path: path, reason: String(cString: strerror(failure)))
+        }
+        // The rename itself reaches the disk with the directory.
+        let directory = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
         }
     }
 }

@@ -8,7 +8,8 @@ public enum ReportPages {
     /// charts (a table build measures a thousand blocks; its page must still open quickly).
     public static let chartedResultsLimit = 120
 
-    public static func runPage(_ d: RunDetail, purpose: String? = nil) -> String {
+    /// `statistics`: already computed ones by result id (`ReportSite.statistics`); the rest are computed here.
+    public static func runPage(_ d: RunDetail, purpose: String? = nil, statistics: [Int64: Statistics] = [:]) -> String {
         let id = d.run.id ?? 0
         var body: HTML = """
             <h1>Run \(id): \(d.run.profileName)</h1>
@@ -18,7 +19,10 @@ public enum ReportPages {
             \(purpose.map { " · latency table \($0) run" } ?? "")</p>
             """
         // Statistics (a bootstrap each) are computed once per result for the whole page.
-        let stats: [Statistics?] = d.results.map { $0.record.status == "ok" ? $0.statistics : nil }
+        let stats: [Statistics?] = d.results.map { r in
+            guard r.record.status == "ok" else { return nil }
+            return r.record.id.flatMap { statistics[$0] } ?? r.statistics
+        }
         let failed = stats.filter { $0 == nil }
         let unstable = d.results.filter { $0.record.verdict.map { $0 != "stable" } ?? false }
         let pending = d.items.filter { $0.state != .done }
@@ -77,8 +81,8 @@ public enum ReportPages {
                 row += Page.number(Double(s.count), String(s.count))
                 for v in [s.min, s.median, s.p90, s.p99, s.max] { row += Page.number(v, Units.duration(v)) }
                 row += Page.number(s.coefficientOfVariation, Units.percent(s.coefficientOfVariation))
-                row += rec.energyPerInferenceJoules.map { Page.number($0, Units.energy($0)) } ?? "<td class=\"muted\">–</td>"
-                row += rec.peakResidentKiB.map { Page.number(Double($0), Units.kibibytes($0)) } ?? "<td class=\"muted\">unknown</td>"
+                row += rec.energyPerInferenceJoules.map { Page.number($0, Units.energy($0)) } ?? Page.missing
+                row += rec.peakResidentKiB.map { Page.number(Double($0), Units.kibibytes($0)) } ?? "<td data-v=\"\" class=\"muted\">unknown</td>"
                 let verdict = rec.verdict ?? "no verdict"
                 row += "<td class=\"l \(verdict == "stable" ? "ok" : "fail")\">\(verdict)</td></tr>"
             } else {
@@ -87,8 +91,9 @@ public enum ReportPages {
             rows.append(row)
         }
         return """
-            <table class="sortable"><tr><th>device</th><th class="l">benchmark</th><th>samples</th><th>min</th><th>median</th><th>p90</th>\
-            <th>p99</th><th>max</th><th>CV</th><th>energy / inference</th><th>peak RSS</th><th class="l">verdict</th></tr>\(rows)</table>
+            <table class="sortable"><tr><th>device</th><th class="l">benchmark</th><th data-num>samples</th><th data-num>min</th>\
+            <th data-num>median</th><th data-num>p90</th><th data-num>p99</th><th data-num>max</th><th data-num>CV</th>\
+            <th data-num>energy / inference</th><th data-num>peak RSS</th><th class="l">verdict</th></tr>\(rows)</table>
             """
     }
 

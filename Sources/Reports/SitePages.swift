@@ -15,13 +15,13 @@ extension ReportPages {
                 rows.append(
                     """
                     <tr><td><a href="\(Page.deviceFile(d.name))">\(d.name)</a></td><td class="l">\(d.config?.host ?? (d.config == nil ? "not enrolled" : "local"))</td>\
-                    <td class="l">\(facts?.cpuModel ?? "unknown")</td><td>\(facts.map { String($0.logicalCores) } ?? "–")</td>\
-                    <td class="l">\(d.board?.name ?? d.config?.board ?? "–")</td><td>\(d.runs.count)</td></tr>
+                    <td class="l">\(facts?.cpuModel ?? "unknown")</td>\(facts.map { Page.number(Double($0.logicalCores), String($0.logicalCores)) } ?? Page.missing)\
+                    <td class="l">\(d.board?.name ?? d.config?.board ?? "–")</td>\(Page.number(Double(d.runs.count), String(d.runs.count)))</tr>
                     """)
             }
             body += """
-                <table class="sortable"><tr><th>device</th><th class="l">host</th><th class="l">CPU</th><th>cores</th><th class="l">board</th>\
-                <th>runs</th></tr>\(rows)</table>
+                <table class="sortable"><tr><th>device</th><th class="l">host</th><th class="l">CPU</th><th data-num>cores</th><th class="l">board</th>\
+                <th data-num>runs</th></tr>\(rows)</table>
                 """
         }
         body += "<h2>Runs</h2>\n"
@@ -41,8 +41,8 @@ extension ReportPages {
                     """)
             }
             body += """
-                <table class="sortable"><tr><th>run</th><th class="l">profile</th><th class="l">started</th><th class="l">devices</th>\
-                <th class="l">status</th><th>results</th><th>failed</th></tr>\(rows)</table>
+                <table class="sortable"><tr><th data-num>run</th><th class="l">profile</th><th class="l">started</th><th class="l">devices</th>\
+                <th class="l">status</th><th data-num>results</th><th data-num>failed</th></tr>\(rows)</table>
                 """
         }
         body += "<h2>Latency tables</h2>\n"
@@ -56,14 +56,14 @@ extension ReportPages {
                     (t.validation?.corrected ?? t.validation?.raw).map { "\(Units.percent($0.within10)) within ±10%" } ?? "not validated"
                 rows.append(
                     """
-                    <tr><td><a href="\(Page.tableFile(id))">\(id)</a></td><td class="l">\(t.record.space)</td><td class="l">\(t.record.device)</td>\
-                    <td class="l">\(t.record.runtime) \(t.record.runtimeVersion)</td><td>\(t.entries.count)</td><td class="l">\(accuracy)</td>\
-                    <td>\(t.searches.count)</td></tr>
+                    <tr><td data-v="\(id)"><a href="\(Page.tableFile(id))">\(id)</a></td><td class="l">\(t.record.space)</td><td class="l">\(t.record.device)</td>\
+                    <td class="l">\(t.record.runtime) \(t.record.runtimeVersion)</td><td data-v="\(t.entries.count)">\(t.entries.count)</td>\
+                    <td class="l">\(accuracy)</td><td data-v="\(t.searches.count)">\(t.searches.count)</td></tr>
                     """)
             }
             body += """
-                <table class="sortable"><tr><th>table</th><th class="l">space</th><th class="l">device</th><th class="l">runtime</th>\
-                <th>blocks</th><th class="l">prediction</th><th>searches</th></tr>\(rows)</table>
+                <table class="sortable"><tr><th data-num>table</th><th class="l">space</th><th class="l">device</th><th class="l">runtime</th>\
+                <th data-num>blocks</th><th class="l">prediction</th><th data-num>searches</th></tr>\(rows)</table>
                 """
         }
         body += "<p><a href=\"\(Page.comparisonFile)\">Models × devices comparison</a></p>"
@@ -132,7 +132,7 @@ extension ReportPages {
                     """
             }
             body +=
-                "<table class=\"sortable\"><tr><th>run</th><th class=\"l\">profile</th><th class=\"l\">started</th><th class=\"l\">status</th><th>results</th></tr>\(rows)</table>"
+                "<table class=\"sortable\"><tr><th data-num>run</th><th class=\"l\">profile</th><th class=\"l\">started</th><th class=\"l\">status</th><th data-num>results</th></tr>\(rows)</table>"
         }
         let trends = d.trends.filter { $0.points.count >= 2 }
         if !trends.isEmpty {

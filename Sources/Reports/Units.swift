@@ -7,11 +7,13 @@ public enum Units {
     public static func duration(_ ns: Double) -> String {
         guard ns.isFinite else { return "n/a" }
         if ns == 0 { return "0 ns" }
+        // Thresholds sit where four significant digits round up to the next unit (999 960 ns
+        // is "1.000 ms", not "1000.0 µs").
         let a = abs(ns)
         switch a {
-        case ..<1_000: return significant(ns, "ns")
-        case ..<1_000_000: return significant(ns / 1e3, "µs")
-        case ..<1_000_000_000: return significant(ns / 1e6, "ms")
+        case ..<999.95: return significant(ns, "ns")
+        case ..<999_950: return significant(ns / 1e3, "µs")
+        case ..<999_950_000: return significant(ns / 1e6, "ms")
         default: return significant(ns / 1e9, "s")
         }
     }
@@ -22,14 +24,15 @@ public enum Units {
         if joules == 0 { return "0 J" }
         let a = abs(joules)
         switch a {
-        case ..<1e-3: return significant(joules * 1e6, "µJ")
-        case ..<1: return significant(joules * 1e3, "mJ")
+        case ..<0.99995e-3: return significant(joules * 1e6, "µJ")
+        case ..<0.99995: return significant(joules * 1e3, "mJ")
         default: return significant(joules, "J")
         }
     }
 
     public static func power(_ watts: Double) -> String {
-        watts < 1 ? significant(watts * 1e3, "mW") : significant(watts, "W")
+        guard watts.isFinite else { return "n/a" }
+        return watts < 0.99995 ? significant(watts * 1e3, "mW") : significant(watts, "W")
     }
 
     /// KiB counts: `812 KiB`, `45.6 MiB`, `1.20 GiB`.
@@ -45,16 +48,19 @@ public enum Units {
     }
 
     /// A fraction as a percentage with one decimal: `0.0712` → `7.1 %`.
-    public static func percent(_ fraction: Double, digits: Int = 1) -> String { "\(fixed(fraction * 100, digits)) %" }
+    public static func percent(_ fraction: Double, digits: Int = 1) -> String {
+        fraction.isFinite ? "\(fixed(fraction * 100, digits)) %" : "n/a"
+    }
 
     /// A signed change: `+20.0 %`, `−3.1 %`.
     public static func change(_ percent: Double) -> String {
-        (percent > 0 ? "+" : percent < 0 ? "−" : "±") + "\(fixed(abs(percent), 1)) %"
+        guard percent.isFinite else { return "n/a" }
+        return (percent > 0 ? "+" : percent < 0 ? "−" : "±") + "\(fixed(abs(percent), 1)) %"
     }
 
-    public static func speedup(_ ratio: Double) -> String { "×\(fixed(ratio, ratio >= 10 ? 1 : 2))" }
+    public static func speedup(_ ratio: Double) -> String { ratio.isFinite ? "×\(fixed(ratio, ratio >= 9.995 ? 1 : 2))" : "n/a" }
 
-    public static func celsius(_ c: Double) -> String { "\(fixed(c, 1)) °C" }
+    public static func celsius(_ c: Double) -> String { c.isFinite ? "\(fixed(c, 1)) °C" : "n/a" }
 
     public static func frequency(_ kHz: Int) -> String {
         kHz >= 1_000_000 ? significant(Double(kHz) / 1e6, "GHz") : significant(Double(kHz) / 1e3, "MHz")
@@ -64,6 +70,7 @@ public enum Units {
     public static func count(_ v: Double) -> String {
         guard v.isFinite else { return "n/a" }
         if abs(v) < 1000 { return abs(v) < 10 && v != v.rounded() ? fixed(v, 2) : fixed(v, v == v.rounded() ? 0 : 1) }
+        guard abs(v) < 9e18 else { return "\(v)" }
         let digits = String(Int64(v.rounded()).magnitude)
         var out = ""
         for (i, c) in digits.enumerated() {
@@ -85,7 +92,7 @@ public enum Units {
     /// Four significant digits at most, trailing precision kept (`1.100 ms`, `12.30 mJ`, `123.4 µs`).
     static func significant(_ v: Double, _ unit: String) -> String {
         let a = abs(v)
-        let digits = a >= 100 ? 1 : (a >= 10 ? 2 : 3)
+        let digits = a >= 99.995 ? 1 : (a >= 9.9995 ? 2 : 3)
         return "\(fixed(v, digits)) \(unit)"
     }
 }

@@ -23,6 +23,9 @@ struct Report: ParsableCommand {
         let store = try global.openStore()
         let ws = global.resolved
         let dir = output.map { URL(fileURLWithPath: $0) } ?? ws.reportsDirectory
+        if runId != nil && !comparisons.isEmpty {
+            throw ValidationError("--compare adds to the comparison page, which --run does not write: drop one of them")
+        }
         var requests: [ComparisonRequest] = []
         for spec in comparisons {
             let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)

@@ -49,4 +49,39 @@ import Testing
         }
         print("ReportBrowserTests: \(names.count) pages loaded in Chromium; screenshots in \(shots.path)")
     }
+
+    /// The sorter, driven by a click in the browser: the run page's results by median, fastest
+    /// first, with the failed result (no median) last; a second click reverses the numbers and
+    /// still keeps the failed result last.
+    @Test func clickingAHeaderSortsNumericallyWithMissingValuesLast() throws {
+        guard HeadlessBrowser.executable != nil else {
+            Issue.record(Comment(rawValue: HeadlessBrowser.missingReason))
+            return
+        }
+        let fixture = try ReportFixture()
+        defer { try? fixture.remove() }  // a temporary directory; a leftover is harmless
+        let out = fixture.root.appendingPathComponent("Reports")
+        _ = try ReportWriter.write(store: fixture.store, workspace: fixture.workspace, to: out, only: 2)
+        let page = try String(contentsOf: out.appendingPathComponent("run-2.html"), encoding: .utf8)
+        // After the page's own script: click "median" once, record, click again, record.
+        let probe = """
+            <script>var t=document.querySelector("table.sortable");var th=Array.prototype.find.call(t.rows[0].cells,\
+            function(c){return c.textContent==="median"});function order(){return Array.prototype.slice.call(t.rows,1).map(\
+            function(r){return r.cells.length>3?r.cells[4].dataset.v:"failed"}).join(",")}th.click();\
+            document.body.dataset.first=order();th.click();document.body.dataset.second=order();</script></body>
+            """
+        let probed = out.appendingPathComponent("sorted.html")
+        try page.replacingOccurrences(of: "</body>", with: probe).write(to: probed, atomically: true, encoding: .utf8)
+        let loaded = try HeadlessBrowser.load(probed)
+        #expect(loaded.console.isEmpty, "\(loaded.console)")
+        func order(_ key: String) throws -> [String] {
+            let match = try #require(loaded.dom.firstMatch(of: Regex("data-\(key)=\"([^\"]*)\"")), "no data-\(key) in the DOM")
+            return String(match.output[1].substring ?? "").split(separator: ",").map(String.init)
+        }
+        let first = try order("first"), second = try order("second")
+        #expect(first.count == 6 && first.last == "failed" && second.last == "failed")
+        let ascending = first.dropLast().compactMap(Double.init)
+        #expect(ascending.count == 5 && ascending == ascending.sorted(), "\(first)")
+        #expect(second.dropLast().compactMap(Double.init) == ascending.reversed(), "\(second)")
+    }
 }

@@ -52,6 +52,31 @@ import Testing
         #expect(fixed(-0.04, 1) == "0.0" && fixed(2.5, 0) == "3" && fixed(-1.25, 2) == "-1.25")
     }
 
+    @Test func unitsRollOverWhereRoundingWouldAndNonFiniteIsNotANumber() {
+        #expect(Units.duration(999_960) == "1.000 ms" && Units.duration(999_940) == "999.9 µs")
+        #expect(Units.duration(9_999.6) == "10.00 µs" && Units.energy(0.99996) == "1.000 J")
+        #expect(Units.change(.nan) == "n/a" && Units.percent(.infinity) == "n/a" && Units.power(.nan) == "n/a")
+        #expect(Units.count(1e30) == "1e+30" && Units.count(1_234_567) == "1\u{202F}234\u{202F}567")
+    }
+
+    @Test func scalesIgnoreNonFiniteValuesAndStayBounded() {
+        let s = LinearScale(covering: [.infinity, 1, 2, .nan, -.infinity], start: 0, end: 100)
+        #expect(s.lo.isFinite && s.hi.isFinite && s.lo <= 1 && s.hi >= 2)
+        #expect(s(.infinity) == 0 && s.ticks.count <= 100)
+        let huge = LinearScale(covering: [-1e308, 1e308], start: 0, end: 100)
+        #expect(huge.ticks.count <= 100)
+    }
+
+    @Test func trendPointsSpanThePlotWhateverTheirCount() {
+        let points = (0..<7).map { Charts.TrendPoint(label: "#\($0)", median: 1e6 + Double($0) * 1e4, low: 0.99e6, high: 1.1e6) }
+        let svg = Charts.trend(points, title: "t").markup
+        let xs = svg.matches(of: /<circle cx="([0-9.]+)"/).compactMap { Double($0.output.1) }
+        #expect(xs.count == 7)
+        #expect(xs.first == ChartFrame().plotLeft + 12 && xs.last == ChartFrame().plotRight - 12)
+        let gaps = zip(xs, xs.dropFirst()).map { $1 - $0 }
+        #expect(gaps.allSatisfy { abs($0 - gaps[0]) < 0.2 }, "uneven spacing \(gaps)")
+    }
+
     @Test func niceTicksCoverTheDataWithRoundSteps() {
         let s = LinearScale(covering: [3.2, 97.5], start: 0, end: 100)
         #expect(s.lo == 0 && s.hi == 100 && s.step == 20)
