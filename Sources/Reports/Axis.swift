@@ -106,14 +106,21 @@ struct ChartFrame {
     /// A legend row at the top right: (colour, dashed, label).
     func legend(_ entries: [(color: String, dashed: Bool, label: String)]) -> HTML {
         var out: HTML = "<g class=\"legend\" font-size=\"10\" fill=\"#1d2430\">"
-        var x = plotRight
+        // Right-aligned rows, filled from the right; a row that would cross the y axis wraps
+        // below (long or many device names stay inside the chart). Labels are cut at 40 characters.
+        var x = plotRight, y = plotTop + 2
         for e in entries.reversed() {
-            let w = Double(e.label.count) * 5.6 + 26
+            let label = e.label.count > 40 ? String(e.label.prefix(39)) + "…" : e.label
+            let w = Double(label.count) * 5.6 + 26
+            if x - w < plotLeft + 4 && x < plotRight {
+                x = plotRight
+                y += 12
+            }
             x -= w
             let dash: HTML = e.dashed ? " stroke-dasharray=\"4 3\"" : ""
             out += """
-                <line x1="\(x)" y1="\(plotTop + 2)" x2="\(x + 16)" y2="\(plotTop + 2)" stroke="\(e.color)" stroke-width="2"\(dash)/>\
-                <text x="\(x + 20)" y="\(plotTop + 5)">\(e.label)</text>
+                <line x1="\(x)" y1="\(y)" x2="\(x + 16)" y2="\(y)" stroke="\(e.color)" stroke-width="2"\(dash)/>\
+                <text x="\(x + 20)" y="\(y + 3)">\(label)</text>
                 """
         }
         return out + "</g>"

@@ -77,6 +77,15 @@ import Testing
         #expect(gaps.allSatisfy { abs($0 - gaps[0]) < 0.2 }, "uneven spacing \(gaps)")
     }
 
+    @Test func longLegendsWrapInsideTheChart() {
+        let f = ChartFrame()
+        let entries = (0..<6).map { (color: "#000", dashed: false, label: "device-with-a-rather-long-name-\($0)") }
+        let svg = f.legend(entries).markup
+        let xs = svg.matches(of: /<line x1="(-?[0-9.]+)" y1="([0-9.]+)"/).compactMap { m in Double(m.output.1).map { ($0, Double(m.output.2)!) } }
+        #expect(xs.count == 6 && xs.allSatisfy { $0.0 >= f.plotLeft })
+        #expect(Set(xs.map(\.1)).count > 1, "six long labels should take more than one row")
+    }
+
     @Test func niceTicksCoverTheDataWithRoundSteps() {
         let s = LinearScale(covering: [3.2, 97.5], start: 0, end: 100)
         #expect(s.lo == 0 && s.hi == 100 && s.step == 20)
