@@ -36,7 +36,7 @@ public enum Charts {
             let lo = Units.duration(s.min + Double(i) * binWidth), hi = Units.duration(s.min + Double(i + 1) * binWidth)
             out += """
                 <rect x="\(x0)" y="\(y(Double(c)))" width="\(max(0.8, x1 - x0 - 0.6))" height="\(y(0) - y(Double(c)))">\
-                <title>\(lo) – \(hi): \(c) samples</title></rect>
+                <title>\(lo) – \(hi): \(c) sample\(c == 1 ? "" : "s")</title></rect>
                 """
         }
         out += "</g>"
