@@ -14,11 +14,13 @@ public struct ReportSite: Sendable {
     public var comparison: ComparisonReport
     /// Statistics of every ok result of an ordinary run, by result id: computed once (a
     /// bootstrap each) and shared by the matrix, the trends and the run pages.
-    public var statistics: [Int64: Statistics] = [:]
+    public var statistics: [Int64: Statistics]
 
     public init(
-        runs: [RunSummary], tableRunPurposes: [Int64: String] = [:], devices: [DeviceReport], tables: [TableReport], comparison: ComparisonReport
+        runs: [RunSummary], tableRunPurposes: [Int64: String] = [:], devices: [DeviceReport], tables: [TableReport], comparison: ComparisonReport,
+        statistics: [Int64: Statistics] = [:]
     ) {
+        self.statistics = statistics
         self.runs = runs
         self.tableRunPurposes = tableRunPurposes
         self.devices = devices

@@ -74,11 +74,9 @@ extension ReportSite {
         }
         let site = ReportSite(
             runs: runs, tableRunPurposes: purposes,
-            devices: devices(runs: runs, details: ordinary, statistics: statistics, store: store, workspace: workspace), tables: tables,
-            comparison: matrix(ordinary, statistics: statistics, comparisons: comparisons))
-        var withStatistics = site
-        withStatistics.statistics = statistics
-        return (withStatistics, details)
+            devices: devices(runs: runs, details: ordinary, statistics: statistics, workspace: workspace), tables: tables,
+            comparison: matrix(ordinary, statistics: statistics, comparisons: comparisons), statistics: statistics)
+        return (site, details)
     }
 
     static func matrix(_ details: [RunDetail], statistics: [Int64: Statistics], comparisons: [RunComparison]) -> ComparisonReport {
@@ -97,7 +95,7 @@ extension ReportSite {
     }
 
     static func devices(
-        runs: [RunSummary], details: [RunDetail], statistics: [Int64: Statistics], store: SQLiteStore, workspace: Workspace
+        runs: [RunSummary], details: [RunDetail], statistics: [Int64: Statistics], workspace: Workspace
     ) -> [DeviceReport] {
         var names = Set(workspace.enrolledDevices())
         for r in runs { names.formUnion(r.devices) }
