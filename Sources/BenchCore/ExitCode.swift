@@ -20,7 +20,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case noInput = 66
     /// The device cannot be reached (connection refused, timeout, name does not resolve).
     case unavailable = 69
-    /// An output file or the store could not be written (disk full, permission denied).
+    /// An output file, the store or the board's workdir could not be written (disk full,
+    /// read-only, permission denied).
     case ioError = 74
     /// The board is busy (lock held by someone else) past `--lock-timeout`.
     case temporaryFailure = 75
@@ -29,7 +30,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// Refused for security: unknown or changed host key, or key authentication failed.
     case permissionDenied = 77
     /// The configuration cannot work: no agent for the board's architecture, missing
-    /// C libraries on the board, a device that is not enrolled.
+    /// C libraries on the board, an SSH account that cannot run commands.
     case configuration = 78
 
     public var summary: String {
@@ -42,7 +43,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .dataError: "malformed input (profile, device file, model or plan)"
         case .noInput: "input file or device not found"
         case .unavailable: "device unreachable"
-        case .ioError: "could not write output or store"
+        case .ioError: "could not write output, store or the board's workdir"
         case .temporaryFailure: "board busy (lock timeout)"
         case .protocolError: "agent protocol error"
         case .permissionDenied: "host key refused or authentication failed"

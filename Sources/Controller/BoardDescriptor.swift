@@ -57,6 +57,7 @@ public struct BoardDescriptor: Codable, Sendable, Equatable {
         do { board = try YAMLConfig.decode(BoardDescriptor.self, from: text, path: path) } catch .profile(let p, let reason) {
             throw .deviceFile(path: p, reason: reason)
         } catch { throw error }
+        if let problem = YAMLConfig.unknownKey(in: text, schema: .board) { throw .deviceFile(path: path, reason: problem) }
         if let problem = board.energy?.problem() { throw .deviceFile(path: path, reason: "field energy: \(problem)") }
         return board
     }

@@ -13,6 +13,8 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
     case agentArchitecture(device: String, board: String, agent: String, path: String)
     case agentMissingLibraries(device: String, missing: [RequiredLibrary])
     case glibcTooOld(device: String, board: String, needed: String)
+    /// The SSH user logs in but cannot run plain commands (no shell, no home directory).
+    case accountUnusable(device: String, reason: String)
     case agentProtocol(device: String, reason: String)
     case agentFailed(device: String, reason: String)
     case transport(TransportError)
@@ -41,6 +43,8 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
             "\(missing.map(\.soname).joined(separator: ", ")) missing on \(device): sudo apt-get install \(missing.map(\.debianPackage).joined(separator: " "))"
         case .glibcTooOld(let device, let board, let needed):
             "\(device) has glibc \(board) but the agent needs at least \(needed): build the agent against an older sysroot (docs/cross-build.md)"
+        case .accountUnusable(let device, let reason):
+            "device \(device): the SSH user logs in but cannot run commands (\(reason)); give the account a shell and a home directory, or enrol with another --user"
         case .agentProtocol(let device, let reason): "device \(device): the agent broke the protocol: \(reason)"
         case .agentFailed(let device, let reason): "device \(device): the agent failed: \(reason)"
         case .transport(let e): e.description
@@ -58,7 +62,7 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
         switch self {
         case .deviceNotEnrolled, .fileNotFound: .noInput
         case .deviceFile, .profile, .model: .dataError
-        case .agentNotFound, .agentArchitecture, .agentMissingLibraries, .glibcTooOld: .configuration
+        case .agentNotFound, .agentArchitecture, .agentMissingLibraries, .glibcTooOld, .accountUnusable: .configuration
         case .agentProtocol: .protocolError
         case .agentFailed: .failure
         case .transport(let e): e.exitStatus
@@ -77,6 +81,8 @@ extension TransportError: ExitStatusProviding {
         case .unreachable: .unavailable
         case .hostKeyUnknown, .hostKeyChanged, .hostKeyMismatch, .authenticationFailed: .permissionDenied
         case .timedOut: .unavailable
+        // The board's workdir could not be written: full, read-only or not permitted.
+        case .sftp: .ioError
         default: .failure
         }
     }

@@ -4,7 +4,20 @@ import Foundation
 /// A device as the user configured it (`Devices/NAME.yaml`). `facts` is owned by enrolment
 /// and `device probe`; everything else is the user's and survives re-enrolment.
 public struct DeviceConfig: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable { case ssh, local }
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case ssh, local
+
+        /// Names the values a device file may use instead of Swift's "Cannot initialize Kind".
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            let raw = try container.decode(String.self)
+            guard let kind = Kind(rawValue: raw) else {
+                let expected = Self.allCases.map(\.rawValue).joined(separator: " or ")
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(raw.debugDescription) is not a transport; expected \(expected)")
+            }
+            self = kind
+        }
+    }
 
     public var name: String
     public var transport: Kind

@@ -20,6 +20,7 @@ public enum DeviceFile {
         } catch {
             throw error
         }
+        if let problem = YAMLConfig.unknownKey(in: text, schema: .device) { throw .deviceFile(path: path, reason: problem) }
         // Checks made after decoding name the line too (YAMLConfig.locate).
         if let problem = config.problem() { throw .deviceFile(path: path, reason: YAMLConfig.locate(problem, in: text)) }
         guard config.name == name else {
@@ -36,9 +37,10 @@ public enum DeviceFile {
         let text = render(config, over: existing)
         do {
             try FileManager.default.createDirectory(at: workspace.devicesDirectory, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: url, options: .atomic)
             // Device files name hosts, users and key paths: keep other local users out.
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+            try PrivateFile.write(Data(text.utf8), to: url)
+        } catch let failure as PrivateFile.Failure {
+            throw .output(path: url.path, reason: failure.description)
         } catch {
             throw .output(path: url.path, reason: error.localizedDescription)
         }

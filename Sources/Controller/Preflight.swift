@@ -27,14 +27,20 @@ public struct PreflightReport: Sendable, Equatable {
 }
 
 public enum Preflight {
-    /// Looks for each library in the usual directories, then in the loader cache.
+    /// Looks for each library in the usual directories, then in the loader cache. A cache entry
+    /// counts only if its file exists: the cache can outlive a removed (or hidden) library, and
+    /// the loader would then fail where this check said yes.
     static let libraryCheck = """
         for lib in "$@"; do
           found=no
           for d in /lib /lib64 /usr/lib /usr/lib64 /usr/local/lib /lib/*-linux-gnu /usr/lib/*-linux-gnu /usr/lib/*-linux-gnu/*; do
             if [ -e "$d/$lib" ]; then found=yes; break; fi
           done
-          if [ "$found" = no ] && command -v ldconfig >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q "$lib "; then found=yes; fi
+          if [ "$found" = no ] && command -v ldconfig >/dev/null 2>&1; then
+            for p in $(ldconfig -p 2>/dev/null | awk -v l="$lib" '$1 == l { print $NF }'); do
+              if [ -e "$p" ]; then found=yes; break; fi
+            done
+          fi
           printf '%s %s\\n' "$lib" "$found"
         done
         """
@@ -42,7 +48,12 @@ public enum Preflight {
     public static func inspect(_ t: any DeviceTransport) throws(ControllerError) -> PreflightReport {
         do {
             let arch = try t.run(["uname", "-m"], timeoutSeconds: 30)
-            guard arch.exitStatus == 0 else { throw ControllerError.agentFailed(device: t.label, reason: "`uname -m` failed: \(text(arch.stderr))") }
+            // The first command run on the board: when it fails, the account is the problem.
+            guard arch.exitStatus == 0 else {
+                let said = text(arch.stderr).split(separator: "\n").joined(separator: " ")
+                throw ControllerError.accountUnusable(
+                    device: t.label, reason: "`uname -m` exited \(arch.exitStatus)\(said.isEmpty ? "" : ": \(said)")")
+            }
             let libc = try t.run(["getconf", "GNU_LIBC_VERSION"], timeoutSeconds: 30)
             let glibc = libc.exitStatus == 0 ? text(libc.stdout).split(separator: " ").last.map(String.init) : nil
             let libs = try t.run(["sh", "-c", libraryCheck, "sh"] + RequiredLibrary.agentLibraries.map(\.soname), timeoutSeconds: 30)

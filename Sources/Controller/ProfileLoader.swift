@@ -33,6 +33,7 @@ public enum ProfileLoader {
     /// holds only plain benchmarks; `text` stays as written.
     public static func parse(_ text: String, path: String, directory: URL?) throws(ControllerError) -> LoadedProfile {
         let written = try YAMLConfig.decode(Profile.self, from: text, path: path)
+        if let problem = YAMLConfig.unknownKey(in: text, schema: .profile) { throw .profile(path: path, reason: problem) }
         guard !written.benchmarks.isEmpty else { throw .profile(path: path, reason: "field benchmarks: needs at least one benchmark") }
         for (i, b) in written.benchmarks.enumerated() where !EntityName.isValid(b.name) {
             throw .profile(path: path, reason: "field benchmarks[\(i)].name: \(b.name.debugDescription) must match \(EntityName.rule)")

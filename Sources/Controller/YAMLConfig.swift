@@ -37,6 +37,10 @@ enum YAMLConfig {
         case .keyNotFound(let key, let c): return "\(at(c.codingPath)): missing required field \(key.stringValue)"
         case .dataCorrupted(let c):
             if let underlying = c.underlyingError { return syntax(underlying, text: text) }
+            // Swift's words for an enum value it does not know name a type the user never sees.
+            if c.debugDescription.hasPrefix("Cannot initialize "), let range = c.debugDescription.range(of: "invalid String value ") {
+                return "\(at(c.codingPath)): \(String(c.debugDescription[range.upperBound...]).debugDescription) is not an allowed value"
+            }
             return "\(at(c.codingPath)): \(c.debugDescription)"
         @unknown default: return "\(error)"
         }
@@ -52,6 +56,9 @@ enum YAMLConfig {
             case .composer(let context, let problem, let mark, _): (mark, problem, context)
             default: nil
             }
+        if case .duplicatedKeysInMapping(let duplicates, let context) = error as? YamlError, let key = duplicates.first {
+            return duplicateKey(key, mappingLine: context.mark.line, in: text)
+        }
         guard let located else {
             return "not valid YAML: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))"
         }
@@ -64,6 +71,23 @@ enum YAMLConfig {
         }
         let field = fieldNear(line: context.mark.line, in: text).map { "field \($0): " } ?? ""
         return "line \(context.mark.line): \(field)not valid YAML: \(located.problem) \(context.text) (noticed at line \(mark.line), column \(mark.column))"
+    }
+
+    /// "line L: field a.b: appears twice in the same mapping": Yams names only the mapping's first
+    /// line (and appends the whole text), so the second occurrence of the key is looked up here.
+    private static func duplicateKey(_ key: String, mappingLine: Int, in text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let occurrences = lines.indices.filter { i in
+            guard i + 1 >= mappingLine else { return false }
+            var body = lines[i].drop { $0 == " " }
+            if body.hasPrefix("- ") { body = body.dropFirst(2) }
+            let bare = body.trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            return body.hasPrefix("\(key):") || bare.hasPrefix("\(key)\":") || bare.hasPrefix("\(key)':")
+        }
+        guard occurrences.count >= 2 else { return "not valid YAML: key \(key.debugDescription) appears twice in the same mapping" }
+        let line = occurrences[1] + 1
+        let field = fieldNear(line: line, in: text) ?? key
+        return "line \(line): field \(field): appears twice in the same mapping (line \(occurrences[0] + 1))"
     }
 
     /// How a user would name a Swift type in YAML ("an integer", "a list").

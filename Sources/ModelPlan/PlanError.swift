@@ -18,6 +18,8 @@ public enum PlanError: Error, CustomStringConvertible, Sendable, Equatable, Exit
         case .notAPlan: "not a BoardBench plan (bad magic); compile the model with `boardbench compile`"
         case .unsupportedVersion(let found, let supported):
             "plan format version \(found) is not supported (this build reads versions 1 to \(supported)); recompile the model with the same BoardBench version as the agent"
+        case .truncated(let expected, let actual) where actual > expected:
+            "plan has \(actual - expected) bytes after its end: header says \(expected) bytes, file has \(actual); compile or push it again"
         case .truncated(let expected, let actual):
             "plan is truncated: header says \(expected) bytes, file has \(actual); push it again"
         case .checksumMismatch(let section): "plan section \(section) fails its CRC-32 check: the file is corrupted; push it again"

@@ -37,8 +37,16 @@ public enum CommandLineTool {
 
     /// Runs `boardbench` with `arguments` to completion. Uses posix_spawn rather than
     /// Foundation.Process, which hangs once an sshd fixture has run (see `Spawn`).
-    public static func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Result {
-        try start(arguments, environment: extra).wait()
+    /// `launcher`, when given, is started instead with `boardbench`'s path as its first argument
+    /// (a wrapper that changes what the process may do, then execs it).
+    public static func run(_ arguments: [String], environment extra: [String: String] = [:], launcher: String? = nil) throws -> Result {
+        try start(arguments, environment: extra, launcher: launcher).wait()
+    }
+
+    /// Runs a short tool (a compiler, a fixture generator) to completion and returns its
+    /// combined output; throws with that output when it fails.
+    public static func tool(_ path: String, _ arguments: [String]) throws -> String {
+        try Spawn.run(path, arguments)
     }
 
     /// A `boardbench` started in the background: wait for it, or kill it as a crash would.
@@ -73,14 +81,19 @@ public enum CommandLineTool {
     }
 
     /// Starts `boardbench` with `arguments` and returns at once.
-    public static func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Background {
+    public static func start(_ arguments: [String], environment extra: [String: String] = [:], launcher: String? = nil) throws -> Background {
         var env = ProcessInfo.processInfo.environment
         env["BOARDBENCH_AGENT"] = agent
         env.removeValue(forKey: "BOARDBENCH_DB")
         for (k, v) in extra { env[k] = v }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bb-cli-\(UUID().uuidString)")
         let outPath = scratch.path + ".out", errPath = scratch.path + ".err"
-        let pid = try Spawn.start(boardbench, arguments, stdoutPath: outPath, stderrPath: errPath, environment: env)
+        let pid =
+            if let launcher {
+                try Spawn.start(launcher, [boardbench] + arguments, stdoutPath: outPath, stderrPath: errPath, environment: env)
+            } else {
+                try Spawn.start(boardbench, arguments, stdoutPath: outPath, stderrPath: errPath, environment: env)
+            }
         return Background(pid: pid, outPath: outPath, errPath: errPath)
     }
 

@@ -39,9 +39,16 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
         return nil
     }
 
-    public init(name: String = "board") throws {
+    /// Shell commands run as root in a mount namespace of this board's own before sshd starts
+    /// in it (`$BOARD` is `directory`, whose `work/` is `workdir`), or nil to share the machine's mounts. Everything the board runs over SSH sees the
+    /// namespace, so a library can be hidden (a bind mount over its directory) or the workdir made
+    /// read-only without touching the machine the other tests use.
+    public let privateMounts: String?
+
+    public init(name: String = "board", privateMounts: String? = nil) throws {
         if let reason = Self.unavailableReason { throw Failure(description: reason) }
         self.name = name
+        self.privateMounts = privateMounts
         let fm = FileManager.default
         directory = fm.temporaryDirectory.appendingPathComponent("sshserver-\(name)-\(UUID().uuidString)").path
         workdir = directory + "/work"
@@ -116,7 +123,20 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
 
     private func start() throws {
         // -D: stay in the foreground as our child; -e: errors to the log instead of syslog.
-        let sshd = try Spawn.start(Self.sshdPath, ["-D", "-e", "-f", configPath], outputPath: logPath)
+        let arguments = ["-D", "-e", "-f", configPath]
+        // unshare execs its command, and sh execs sshd: the pid is still sshd's.
+        let sshd =
+            if let privateMounts {
+                try Spawn.start(
+                    "/usr/bin/unshare",
+                    [
+                        "--mount", "--propagation", "private", "/bin/sh", "-ec",
+                        "BOARD=\(ShellQuote.single(directory))\n\(privateMounts)\nexec \"$0\" \"$@\"", Self.sshdPath,
+                    ] + arguments,
+                    outputPath: logPath)
+            } else {
+                try Spawn.start(Self.sshdPath, arguments, outputPath: logPath)
+            }
         lock.lock()
         pid = sshd
         lock.unlock()
@@ -267,4 +287,9 @@ enum SSHDaemon {
         address.sin_addr.s_addr = host.bigEndian
         return address
     }
+}
+
+/// POSIX single quoting for the fixture's own shell snippets.
+enum ShellQuote {
+    static func single(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 }

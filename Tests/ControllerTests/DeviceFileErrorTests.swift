@@ -1,7 +1,8 @@
 import BenchCore
-import Controller
 import Foundation
 import Testing
+
+@testable import Controller
 
 /// A malformed device file names the file, the line and the field, whether YAML, decoding or
 /// the checks made after decoding (`DeviceConfig.problem()`) refused it.
@@ -78,5 +79,31 @@ import Testing
     @Test func aMissingRequiredFieldHasNoLineButIsNamed() throws {
         let error = try loadError(Self.valid.replacingOccurrences(of: "host: 192.168.1.20\n", with: ""))
         #expect(error?.description == "Devices/pi5.yaml: field host: required for transport ssh")
+    }
+
+    @Test func aMisspeltKeyIsRefusedWithTheNearestKnownOne() throws {
+        let error = try loadError(Self.valid + "prt: 2222\n")
+        expectNamed(error, line: 9, field: "prt", "unknown field (did you mean port?)")
+        // A nested block is checked too, and `notes:` is the people's own.
+        let energy = try loadError(Self.valid + "notes: ask ana\nenergy:\n  provider: rapl\n  rial: psys\n")
+        expectNamed(energy, line: 12, field: "energy.rial", "did you mean rail?")
+    }
+
+    @Test func aKeyTwiceNamesBothLines() throws {
+        let error = try loadError(Self.valid + "port: 2222\n")
+        expectNamed(error, line: 9, field: "port", "appears twice in the same mapping (line 5)")
+    }
+}
+
+/// The suggestion for a misspelt key: one candidate within two edits, else none.
+@Suite struct NearestKeyTests {
+    @Test func typosFindTheirKey() {
+        let keys = ["iterations", "threads", "warmupRuns", "warmupSeconds"]
+        #expect(YAMLConfig.closest(to: "iteration", in: keys) == "iterations")
+        #expect(YAMLConfig.closest(to: "Threads", in: keys) == "threads")
+        #expect(YAMLConfig.closest(to: "iteratoins", in: keys) == "iterations")
+        #expect(YAMLConfig.closest(to: "colour", in: keys) == nil)
+        // Equally near to two keys: no guess.
+        #expect(YAMLConfig.closest(to: "warmupRun", in: ["warmupRuns", "warmupRune"]) == nil)
     }
 }

@@ -29,15 +29,26 @@ import Testing
         #expect(mode == 0o600)
     }
 
+    @Test func aFileOthersCouldReadIsReplacedByAPrivateOneAndNoTemporaryIsLeft() throws {
+        let ws = try workspace()
+        try FileManager.default.createDirectory(at: ws.devicesDirectory, withIntermediateDirectories: true)
+        try DeviceFile.render(config(), over: nil).write(to: ws.deviceFile("pi5"), atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: ws.deviceFile("pi5").path)
+        try DeviceFile.save(config(), in: ws)
+        let mode = try FileManager.default.attributesOfItem(atPath: ws.deviceFile("pi5").path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: ws.devicesDirectory.path) == ["pi5.yaml"])
+    }
+
     @Test func userEditsSurviveAndFactsAreReplaced() throws {
         let first = DeviceFile.render(config(), over: nil)
-        let edited = "# rack 2\n" + first.replacingOccurrences(of: "\nfacts:", with: "\n# jump host later\nowner: ana\nfacts:")
+        let edited = "# rack 2\n" + first.replacingOccurrences(of: "\nfacts:", with: "\n# jump host later\nnotes: ana\nfacts:")
         var newer = config()
         newer.facts?.kernel = "6.12"
         newer.port = 2222
         let rendered = DeviceFile.render(newer, over: edited)
         #expect(rendered.hasPrefix("# rack 2\n"))
-        #expect(rendered.contains("# jump host later\nowner: ana\n"))
+        #expect(rendered.contains("# jump host later\nnotes: ana\n"))
         #expect(rendered.contains("port: 2222") && !rendered.contains("port: 22\n"))
         #expect(rendered.contains("kernel: '6.12'") || rendered.contains("kernel: \"6.12\"") || rendered.contains("kernel: 6.12"))
         #expect(!rendered.contains("kernel: '6.6'") && !rendered.contains("kernel: \"6.6\""))

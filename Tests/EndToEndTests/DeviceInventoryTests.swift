@@ -170,7 +170,7 @@ struct DeviceInventoryTests {
     @Test func probeRedeploysAndRewritesFactsButKeepsUserEdits() throws {
         try enrol("p1")
         var text = try String(contentsOf: deviceFile("p1"), encoding: .utf8)
-        text = "# rack 4, slot 2\n" + text.replacingOccurrences(of: "\nfacts:", with: "\nowner: lab-team # ask before rebooting\nfacts:")
+        text = "# rack 4, slot 2\n" + text.replacingOccurrences(of: "\nfacts:", with: "\nnotes: lab-team # ask before rebooting\nfacts:")
         text = text.replacingOccurrences(of: "\n  kernel:", with: "\n  kernel: stale-kernel\n  oldKernel:")
         try text.write(to: deviceFile("p1"), atomically: true, encoding: .utf8)
         let agent = remote + "/agent/0.1.0/boardbench-agent"
@@ -188,7 +188,7 @@ struct DeviceInventoryTests {
 
         let after = try String(contentsOf: deviceFile("p1"), encoding: .utf8)
         #expect(after.hasPrefix("# rack 4, slot 2\n"))
-        #expect(after.contains("owner: lab-team # ask before rebooting"))
+        #expect(after.contains("notes: lab-team # ask before rebooting"))
         #expect(after.contains("lockPath: \(lockPath)"))
         #expect(!after.contains("stale-kernel") && !after.contains("oldKernel"))
         #expect(after.components(separatedBy: "\nfacts:").count == 2)

@@ -154,13 +154,13 @@ struct EndToEndTests {
         #expect(try cli(enrolArguments("b7") + ["--accept-new-host-key"]).status == 0)
         let url = workspace.appendingPathComponent("Devices/b7.yaml")
         var text = try String(contentsOf: url, encoding: .utf8)
-        text = "# my rack, slot 3\n" + text.replacingOccurrences(of: "\nfacts:", with: "\nowner: lab-team # who to ask\nfacts:")
+        text = "# my rack, slot 3\n" + text.replacingOccurrences(of: "\nfacts:", with: "\nnotes: lab-team # who to ask\nfacts:")
         text = text.replacingOccurrences(of: "\n  cpuModel:", with: "\n  cpuModel: stale-value\n  oldCpuModel:")
         try text.write(to: url, atomically: true, encoding: .utf8)
         #expect(try cli(enrolArguments("b7")).status == 0)
         let after = try String(contentsOf: url, encoding: .utf8)
         #expect(after.hasPrefix("# my rack, slot 3\n"))
-        #expect(after.contains("owner: lab-team # who to ask"))
+        #expect(after.contains("notes: lab-team # who to ask"))
         #expect(!after.contains("stale-value") && !after.contains("oldCpuModel"))
     }
 }

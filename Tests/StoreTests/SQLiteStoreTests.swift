@@ -42,6 +42,22 @@ import Testing
         #expect(throws: StoreError.self) { try store.summary(id + 1) }
     }
 
+    /// Results name hosts, users and device facts: the store and its WAL and shared-memory
+    /// files are readable by their owner only (the usual umask, 022, would leave them 0644).
+    @Test func theStoreFilesAreTheOwnersOnly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bb-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }  // scratch directory
+        let path = dir.appendingPathComponent("store.sqlite").path
+        let store = try SQLiteStore(path: path)
+        let id = try run(store)
+        try store.recordResult(result(id, "a"), samples: [1], offsets: [0])
+        for file in [path, path + "-wal", path + "-shm"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file) has mode \(String(mode ?? -1, radix: 8))")
+        }
+    }
+
     @Test func aResultIsNeverStoredTwice() throws {
         let store = try SQLiteStore(inMemory: ())
         let id = try run(store)
