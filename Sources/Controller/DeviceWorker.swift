@@ -45,6 +45,7 @@ struct DeviceWorker: Sendable {
         var outcome = DeviceRunOutcome(device: device, plansPushed: 0, results: [], error: nil)
         var attempt = 1
         while true {
+            let storedBefore = state.results.count
             do throws(ControllerError) {
                 try session(state, attempt: attempt)
                 let (done, failed) = try counts()
@@ -55,6 +56,10 @@ struct DeviceWorker: Sendable {
                     outcome.error = error
                     break
                 }
+                // A session that stored results before it failed made progress: the board is
+                // flaky, not gone, so the retry budget and backoff start again (a farm running
+                // overnight may see a board reboot many times).
+                if state.results.count > storedBefore { attempt = 1 }
                 if Self.isRetryable(error), attempt <= options.retries {
                     let delay = options.retryBaseSeconds * pow(2, Double(attempt - 1))
                     options.onEvent(.retrying(device: device, attempt: attempt, delaySeconds: delay, reason: error.description))
