@@ -217,14 +217,16 @@ def main():
             if e.returncode != 0:
                 raise RuntimeError(f"enrolling {b.name} failed: {err.strip()}")
 
-        # One benchmark is 8 sleeping executions plus the agent's per-benchmark work; size the
-        # profile so the run lasts about --seconds.
-        per_benchmark = 8 * args.sleep_ms / 1000 + 0.12
-        count = max(10, int(args.seconds / per_benchmark))
+        # One benchmark is 8 sleeping executions plus the agent's per-benchmark work (about
+        # 0.25 s with faults); size the profile so the run lasts about --seconds.
+        # A profile holds at most 1000 benchmarks: longer soaks sleep longer per execution.
+        overhead = 0.25
+        count = max(10, min(1000, int(args.seconds / (8 * args.sleep_ms / 1000 + overhead))))
+        sleep_ms = max(args.sleep_ms, (args.seconds / count - overhead) / 8 * 1000)
         profile = os.path.join(workspace, "soak.yaml")
         with open(profile, "w") as f:
             f.write("name: soak\nsettings:\n  warmupRuns: 0\n  warmupSeconds: 0\n  minSampleMilliseconds: 0\n"
-                    f"  iterations: 8\n  energy: false\n  counters: []\n  testSleepMilliseconds: {args.sleep_ms}\n"
+                    f"  iterations: 8\n  energy: false\n  counters: []\n  testSleepMilliseconds: {sleep_ms:.1f}\n"
                     "  timeoutSeconds: 60\nbenchmarks:\n")
             for i in range(count):
                 f.write(f"  - name: nap-{i}\n    model: builtin:mlp\n")

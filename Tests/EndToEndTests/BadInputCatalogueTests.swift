@@ -219,6 +219,13 @@ struct BadInputCatalogueTests {
             let bytes = try Data(contentsOf: goldenONNX)
             return try compile(w, "truncated.onnx", bytes.prefix(bytes.count / 2))
         },
+        Case(id: "onnx-oversized-length", exit: 65, message: "field 7 of ModelProto: length 4294967295 at offset 709 exceeds the 0 bytes left") { w in
+            // A second graph field that claims 4 GiB: nothing is allocated for it.
+            try compile(w, "oversized.onnx", try Data(contentsOf: goldenONNX) + Data([0x3A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]))
+        },
+        Case(id: "onnx-trailing-zeros", exit: 65, message: "field key 0 at offset 708 has an invalid field number") { w in
+            try compile(w, "padded.onnx", try Data(contentsOf: goldenONNX) + Data(count: 3000))
+        },
         Case(id: "onnx-bit-flipped", exit: 65, message: "an invalid wire type") { w in
             var bytes = try Data(contentsOf: goldenONNX)
             bytes[0] ^= 0x07  // field 1 (ir_version), varint -> wire type 7, which does not exist
