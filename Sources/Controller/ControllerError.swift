@@ -15,6 +15,9 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
     case glibcTooOld(device: String, board: String, needed: String)
     case agentProtocol(device: String, reason: String)
     case agentFailed(device: String, reason: String)
+    /// The agent process ended before saying `done`: killed (a signal: 128 + its number), crashed
+    /// or exited. `stderr` is what it printed last.
+    case agentExited(device: String, status: Int32, stderr: String)
     case transport(TransportError)
     case invalidArgument(String)
     case output(path: String, reason: String)
@@ -43,6 +46,8 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
             "\(device) has glibc \(board) but the agent needs at least \(needed): build the agent against an older sysroot (docs/cross-build.md)"
         case .agentProtocol(let device, let reason): "device \(device): the agent broke the protocol: \(reason)"
         case .agentFailed(let device, let reason): "device \(device): the agent failed: \(reason)"
+        case .agentExited(let device, let status, let stderr):
+            "device \(device): the agent \(Self.describeExit(status)) before finishing\(stderr.isEmpty ? "" : ": \(stderr.prefix(500))")"
         case .transport(let e): e.description
         case .invalidArgument(let what): what
         case .output(let path, let reason): "cannot write \(path): \(reason)"
@@ -54,13 +59,25 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
         }
     }
 
+    /// "was killed by signal 9 (SIGKILL)" for 128 + a signal number (how sshd and the shell
+    /// report a killed command), "exited with status N" otherwise.
+    static func describeExit(_ status: Int32) -> String {
+        let names: [Int32: String] = [
+            1: "SIGHUP", 2: "SIGINT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV",
+            13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM",
+        ]
+        guard status > 128, status <= 128 + 64 else { return "exited with status \(status)" }
+        let signal = status - 128
+        return "was killed by signal \(signal)\(names[signal].map { " (\($0))" } ?? "")"
+    }
+
     public var exitStatus: ExitStatus {
         switch self {
         case .deviceNotEnrolled, .fileNotFound: .noInput
         case .deviceFile, .profile, .model: .dataError
         case .agentNotFound, .agentArchitecture, .agentMissingLibraries, .glibcTooOld: .configuration
         case .agentProtocol: .protocolError
-        case .agentFailed: .failure
+        case .agentFailed, .agentExited: .failure
         case .transport(let e): e.exitStatus
         case .invalidArgument: .usage
         case .output: .ioError
@@ -77,6 +94,7 @@ extension TransportError: ExitStatusProviding {
         case .unreachable: .unavailable
         case .hostKeyUnknown, .hostKeyChanged, .hostKeyMismatch, .authenticationFailed: .permissionDenied
         case .timedOut: .unavailable
+        case .diskFull: .ioError
         default: .failure
         }
     }

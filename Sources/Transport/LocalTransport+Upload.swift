@@ -54,6 +54,8 @@ extension LocalTransport {
     }
 
     private func failure(_ path: String, _ what: String) -> TransportError {
-        .sftp(label: label, path: path, reason: "\(what) \(path): \(String(cString: strerror(errno)))")
+        errno == ENOSPC
+            ? .diskFull(label: label, path: path, availableBytes: nil)
+            : .sftp(label: label, path: path, reason: "\(what) \(path): \(String(cString: strerror(errno)))")
     }
 }
