@@ -42,6 +42,21 @@ import Testing
         #expect(throws: StoreError.self) { try store.summary(id + 1) }
     }
 
+    @Test func processesOpeningANewStoreAtOnceAllSucceed() throws {
+        // Each open migrates with its own connections, as separate processes would.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bb-store-race-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }  // a temporary directory; a leftover is harmless
+        for round in 0..<5 {
+            let path = directory.appendingPathComponent("\(round).sqlite").path
+            let failures = Locked<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do { _ = try SQLiteStore(path: path) } catch { failures.withLock { $0.append("\(error)") } }
+            }
+            #expect(failures.withLock { $0 }.isEmpty, "round \(round): \(failures.withLock { $0 })")
+        }
+    }
+
     @Test func aResultIsNeverStoredTwice() throws {
         let store = try SQLiteStore(inMemory: ())
         let id = try run(store)
@@ -116,4 +131,14 @@ import Testing
         let error = #expect(throws: StoreError.self) { try SQLiteStore(path: "/nonexistent-dir/x/s.sqlite") }
         #expect(error?.exitStatus == .ioError)
     }
+}
+
+/// A value shared between threads behind a lock.
+final class Locked<Value>: @unchecked Sendable {  // every access holds `lock`
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&value) } }
 }
