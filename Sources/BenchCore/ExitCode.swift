@@ -20,7 +20,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case noInput = 66
     /// The device cannot be reached (connection refused, timeout, name does not resolve).
     case unavailable = 69
-    /// An output file or the store could not be written (disk full, permission denied).
+    /// An output file, the store, or an upload to the board could not be written (disk full,
+    /// permission denied).
     case ioError = 74
     /// The board is busy (lock held by someone else) past `--lock-timeout`.
     case temporaryFailure = 75
