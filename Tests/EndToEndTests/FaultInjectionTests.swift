@@ -14,8 +14,9 @@ import Testing
 /// benchmarks. For each: the message, the exit status, every result stored once, the items'
 /// states, and `run --resume` completing the run. Workloads sleep (`testSleepMilliseconds`), so
 /// boards do not compete for the CPU; faults are timed on the first stored result, and every
-/// wait has a deadline.
-@Suite(.serialized, .enabled(if: EndToEnd.unavailableReason == nil))
+/// wait has a deadline. The tests run in parallel: each has its own workspace and boards, and
+/// most of their time is spent waiting.
+@Suite(.enabled(if: EndToEnd.unavailableReason == nil))
 struct FaultInjectionTests {
     static let benchmarks = 3
     static let iterations = 5
