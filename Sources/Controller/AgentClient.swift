@@ -83,8 +83,7 @@ public struct AgentClient {
         }
         guard sawDone else {
             let stderr = String(decoding: outcome.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ControllerError.agentFailed(
-                device: device, reason: "agent exited with status \(outcome.exitStatus) before finishing\(stderr.isEmpty ? "" : ": \(stderr.prefix(500))")")
+            throw ControllerError.agentExited(device: device, status: outcome.exitStatus, stderr: stderr)
         }
     }
 

@@ -17,6 +17,9 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
     case accountUnusable(device: String, reason: String)
     case agentProtocol(device: String, reason: String)
     case agentFailed(device: String, reason: String)
+    /// The agent process ended before saying `done`: killed (a signal: 128 + its number), crashed
+    /// or exited. `stderr` is what it printed last.
+    case agentExited(device: String, status: Int32, stderr: String)
     case transport(TransportError)
     case invalidArgument(String)
     case output(path: String, reason: String)
@@ -47,6 +50,8 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
             "device \(device): the SSH user logs in but cannot run commands (\(reason)); give the account a shell and a home directory, or enrol with another --user"
         case .agentProtocol(let device, let reason): "device \(device): the agent broke the protocol: \(reason)"
         case .agentFailed(let device, let reason): "device \(device): the agent failed: \(reason)"
+        case .agentExited(let device, let status, let stderr):
+            "device \(device): the agent \(Self.describeExit(status)) before finishing\(stderr.isEmpty ? "" : ": \(stderr.prefix(500))")"
         case .transport(let e): e.description
         case .invalidArgument(let what): what
         case .output(let path, let reason): "cannot write \(path): \(reason)"
@@ -58,13 +63,25 @@ public enum ControllerError: Error, CustomStringConvertible, Sendable, ExitStatu
         }
     }
 
+    /// "was killed by signal 9 (SIGKILL)" for 128 + a signal number (how sshd and the shell
+    /// report a killed command), "exited with status N" otherwise.
+    static func describeExit(_ status: Int32) -> String {
+        let names: [Int32: String] = [
+            1: "SIGHUP", 2: "SIGINT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV",
+            13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM",
+        ]
+        guard status > 128, status <= 128 + 64 else { return "exited with status \(status)" }
+        let signal = status - 128
+        return "was killed by signal \(signal)\(names[signal].map { " (\($0))" } ?? "")"
+    }
+
     public var exitStatus: ExitStatus {
         switch self {
         case .deviceNotEnrolled, .fileNotFound: .noInput
         case .deviceFile, .profile, .model: .dataError
         case .agentNotFound, .agentArchitecture, .agentMissingLibraries, .glibcTooOld, .accountUnusable: .configuration
         case .agentProtocol: .protocolError
-        case .agentFailed: .failure
+        case .agentFailed, .agentExited: .failure
         case .transport(let e): e.exitStatus
         case .invalidArgument: .usage
         case .output: .ioError
@@ -82,7 +99,7 @@ extension TransportError: ExitStatusProviding {
         case .hostKeyUnknown, .hostKeyChanged, .hostKeyMismatch, .authenticationFailed: .permissionDenied
         case .timedOut: .unavailable
         // The board's workdir could not be written: full, read-only or not permitted.
-        case .sftp: .ioError
+        case .sftp, .diskFull: .ioError
         default: .failure
         }
     }

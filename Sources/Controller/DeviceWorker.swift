@@ -30,6 +30,12 @@ struct DeviceWorker: Sendable {
         var seconds: Double
     }
 
+    /// Thrown from `measure` when the agent died (killed, crashed) in the middle of a benchmark.
+    private struct AgentDied: Error {
+        var benchmark: String
+        var error: ControllerError
+    }
+
     /// What a session carries over to the next attempt.
     private final class State {
         var pushed = 0
@@ -100,8 +106,10 @@ struct DeviceWorker: Sendable {
         return (mine.filter { $0.state == .done }.count, mine.filter { $0.state != .done }.count)
     }
 
+    /// Items still to measure in this run; `failed` ones wait for `--resume`, which sets them
+    /// back to `pending`.
     private func pending() throws(ControllerError) -> [RunItemRecord] {
-        try storing { () throws(StoreError) in try store.items(runId) }.filter { $0.device == device && $0.state != .done }
+        try storing { () throws(StoreError) in try store.items(runId) }.filter { $0.device == device && $0.state == .pending }
             .sorted { $0.position < $1.position }
     }
 
@@ -161,6 +169,14 @@ struct DeviceWorker: Sendable {
                     state.strayAgentPid = nil
                 }
                 try recordTimeout(timeout, requests: requests, state: state)
+            } catch let died as AgentDied {
+                // Not retried in place: an agent that crashes on a benchmark would crash again.
+                // The item waits for `--resume`; the next benchmarks run in a new session.
+                state.strayAgentPid = nil
+                try storing { () throws(StoreError) in
+                    try store.updateItems(runId: runId, device: device, benchmarks: [died.benchmark], state: .failed, error: died.error.description)
+                }
+                options.onEvent(.agentDied(device: device, benchmark: died.benchmark, reason: died.error.description))
             } catch let e as ControllerError {
                 throw e
             } catch {
@@ -247,6 +263,9 @@ struct DeviceWorker: Sendable {
             state.strayAgentPid = nil
         } catch let e as StoreError {
             throw ControllerError.output(path: workspace.databasePath, reason: e.description)
+        } catch let e as ControllerError {
+            if case .agentExited = e, let c = current { throw AgentDied(benchmark: c.name, error: e) }
+            throw e
         }
     }
 

@@ -15,6 +15,9 @@ public enum RunEvent: Sendable {
     /// A result was stored; `summary` is the one-line description.
     case stored(device: String, benchmark: String, ok: Bool, summary: String)
     case timedOut(device: String, benchmark: String, seconds: Double)
+    /// The agent died while measuring `benchmark`: its item is `failed` (`--resume` measures it
+    /// again) and the device goes on with the next one.
+    case agentDied(device: String, benchmark: String, reason: String)
     case retrying(device: String, attempt: Int, delaySeconds: Double, reason: String)
     /// The device has nothing left to do (`failed` items were not measured).
     case deviceFinished(device: String, done: Int, failed: Int)
@@ -24,7 +27,8 @@ public enum RunEvent: Sendable {
         switch self {
         case .planned: nil
         case .connecting(let d, _), .collected(let d, _, _), .pushed(let d, _, _), .waitingForLock(let d, _, _), .started(let d, _),
-            .stored(let d, _, _, _), .timedOut(let d, _, _), .retrying(let d, _, _, _), .deviceFinished(let d, _, _), .deviceFailed(let d, _):
+            .stored(let d, _, _, _), .timedOut(let d, _, _), .agentDied(let d, _, _), .retrying(let d, _, _, _), .deviceFinished(let d, _, _),
+            .deviceFailed(let d, _):
             d
         }
     }
@@ -44,6 +48,7 @@ public enum RunEvent: Sendable {
         case .started(let d, let b): return "\(d) \(b): started"
         case .stored(_, _, _, let summary): return summary
         case .timedOut(let d, let b, let s): return "\(d) \(b): timed out after \(Int(s)) s; the agent was killed"
+        case .agentDied(let d, let b, let reason): return "\(d) \(b): not measured: \(reason)"
         case .retrying(let d, let attempt, let delay, let reason):
             return "\(d): \(reason); retry \(attempt) in \(Int(delay.rounded(.up))) s"
         case .deviceFinished(let d, let done, let failed): return "\(d): finished, \(done) done\(failed > 0 ? ", \(failed) not measured" : "")"

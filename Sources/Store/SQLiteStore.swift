@@ -19,6 +19,8 @@ public final class SQLiteStore: ResultStore {
             guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
             close(fd)
         }
+        let lock = try Self.lockDirectory(of: path)
+        defer { close(lock) }
         do {
             var config = Configuration()
             config.busyMode = .timeout(30)
@@ -28,6 +30,26 @@ public final class SQLiteStore: ResultStore {
         } catch {
             throw .cannotOpen(path: path, reason: "\(error)")
         }
+    }
+
+    /// Holds an exclusive flock on the store's directory while it is opened and migrated (the
+    /// lock goes with the returned descriptor). GRDB reads which migrations are applied outside
+    /// the migrations' transactions, so two processes opening a new store at once (a run and a
+    /// `results list`, two runs) would both apply one and the second would fail with "duplicate
+    /// column". Not a lock on the file itself: closing another descriptor of it would drop the
+    /// fcntl locks SQLite holds on it.
+    private static func lockDirectory(of path: String) throws(StoreError) -> Int32 {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: "cannot open its directory \(directory): \(String(cString: strerror(errno)))") }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw .cannotOpen(path: path, reason: "cannot lock its directory \(directory): \(reason)")
+            }
+        }
+        return fd
     }
 
     /// An in-memory store for tests.

@@ -46,11 +46,11 @@ extension SSHSession {
             while true {
                 let count = try source.read(into: buffer)
                 if count == 0 { break }
-                try write(handle, buffer.baseAddress!, count, sftp: sftp, path: temporary)
+                try write(handle, buffer.baseAddress!, count, sftp: sftp, path: temporary, target: remotePath)
             }
             file = nil
             // sftp_close frees the handle even when it reports an error.
-            guard sftp_close(handle) == SSH_OK else { throw sftpError(sftp, temporary, "cannot close") }
+            guard sftp_close(handle) == SSH_OK else { throw writeFailure(sftp, temporary, target: remotePath, needed: 1, "cannot close") }
             // chmod after writing: the open mode is subject to the server's umask.
             guard sftp_chmod(sftp, temporary, mode_t(mode)) == SSH_OK else {
                 throw sftpError(sftp, temporary, "cannot chmod to \(String(mode, radix: 8))")
@@ -65,14 +65,28 @@ extension SSHSession {
     }
 
     private func write(
-        _ handle: sftp_file, _ bytes: UnsafeMutableRawPointer, _ count: Int, sftp: sftp_session, path: String
+        _ handle: sftp_file, _ bytes: UnsafeMutableRawPointer, _ count: Int, sftp: sftp_session, path: String, target: String
     ) throws(TransportError) {
         var done = 0
         while done < count {
             let written = sftp_write(handle, bytes + done, count - done)
-            guard written > 0 else { throw sftpError(sftp, path, "cannot write") }
+            guard written > 0 else { throw writeFailure(sftp, path, target: target, needed: count - done, "cannot write") }
             done += written
         }
+    }
+
+    /// A write (or close) of the upload to `target` failed. SFTP v3 has no status for a full
+    /// disk: OpenSSH's sftp-server answers ENOSPC with its generic failure. So on that status
+    /// the filesystem is asked (statvfs@openssh.com) and, with less room than the write needed,
+    /// the error says the disk is full; otherwise it is the SFTP error as it came.
+    private func writeFailure(_ sftp: sftp_session, _ path: String, target: String, needed: Int, _ what: String) -> TransportError {
+        let generic = sftp_get_error(sftp) == SSH_FX_FAILURE
+        let error = sftpError(sftp, path, what)
+        guard generic, let (directory, _) = splitRemotePath(target), let stats = sftp_statvfs(sftp, directory) else { return error }
+        defer { sftp_statvfs_free(stats) }
+        let (product, overflow) = stats.pointee.f_bavail.multipliedReportingOverflow(by: stats.pointee.f_frsize)
+        let available = overflow ? Int64.max : Int64(clamping: product)
+        return available < needed ? .diskFull(label: label, path: target, availableBytes: available) : error
     }
 
     private func runHelper(_ argv: [String], path: String) throws(TransportError) {
@@ -80,6 +94,7 @@ extension SSHSession {
         guard result.exitStatus == 0 else {
             let message = String(decoding: result.stderr, as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
+            if message.contains("No space left on device") { throw .diskFull(label: label, path: path, availableBytes: nil) }
             throw .sftp(
                 label: label, path: path,
                 reason: "`\(argv[0])` exited with \(result.exitStatus)\(message.isEmpty ? "" : ": " + message)")

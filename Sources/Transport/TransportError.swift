@@ -12,6 +12,9 @@ public enum TransportError: Error, CustomStringConvertible, Sendable, Equatable 
     /// The SSH session or an exec channel failed (connection dropped, channel refused, ...).
     case channel(label: String, reason: String)
     case sftp(label: String, path: String, reason: String)
+    /// Writing `path` on the device failed because its filesystem is full; `availableBytes` is
+    /// what the filesystem reported free afterwards, when it could be asked.
+    case diskFull(label: String, path: String, availableBytes: Int64?)
     /// A local operation failed (spawning a process, reading or writing a local file).
     case local(label: String, reason: String)
     /// The caller passed something unusable (empty argv, NUL byte in an argument, relative path).
@@ -22,7 +25,7 @@ public enum TransportError: Error, CustomStringConvertible, Sendable, Equatable 
         case .unreachable(let label, _, _, _), .hostKeyUnknown(let label, _),
             .hostKeyChanged(let label, _, _), .hostKeyMismatch(let label, _, _),
             .authenticationFailed(let label, _, _, _), .timedOut(let label, _, _),
-            .channel(let label, _), .sftp(let label, _, _), .local(let label, _),
+            .channel(let label, _), .sftp(let label, _, _), .diskFull(let label, _, _), .local(let label, _),
             .invalidArgument(let label, _):
             return label
         }
@@ -49,6 +52,10 @@ public enum TransportError: Error, CustomStringConvertible, Sendable, Equatable 
             return "device \(label): SSH channel failed (\(reason)); check the connection to the board and retry"
         case .sftp(let label, let path, let reason):
             return "device \(label): file transfer to \(path) failed (\(reason)); check free space and permissions on the board"
+        case .diskFull(let label, let path, let available):
+            let free = available.map { " (\($0) bytes available there)" } ?? ""
+            return
+                "device \(label): cannot write \(path): No space left on device\(free); free space on the board (`boardbench device clean \(label)` removes old plans and agents), then run again"
         case .local(let label, let reason):
             return "device \(label): local operation failed (\(reason)); check the host's files and permissions"
         case .invalidArgument(let label, let reason):

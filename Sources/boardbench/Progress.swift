@@ -78,6 +78,7 @@ final class RunProgress: @unchecked Sendable {  // every access holds `lock`
             devices[d]?.done += 1
             devices[d]?.measured += 1
             devices[d]?.current = nil
+        case .agentDied(let d, _, _): devices[d]?.current = nil
         case .collected(let d, let stored, _): devices[d]?.done += stored
         case .retrying(let d, _, let delay, _): devices[d]?.note = "retrying in \(Int(delay.rounded(.up))) s"
         case .deviceFinished(let d, _, let failed):

@@ -103,6 +103,23 @@ public final class SSHServer: @unchecked Sendable {  // mutable state is guarded
         try start()
     }
 
+    /// Kills sshd and its per-connection processes with SIGKILL, as a crashed sshd or a reboot
+    /// would: open connections drop at once, where `stop()` leaves them (and the commands they
+    /// run) alive. With `commandsToo` the sessions' commands (an agent) die as well, as in a
+    /// reboot; otherwise they are left running, orphaned. `restart()` brings sshd back.
+    public func crash(commandsToo: Bool) {
+        lock.lock()
+        let running = pid
+        pid = nil
+        lock.unlock()
+        guard let running else { return }
+        // Stop the tree first so nothing forks a process the kill would miss.
+        let tree = ProcessTree.stopDescendants(of: running) { commandsToo || $0 == "sshd" }
+        for member in tree { kill(member, SIGKILL) }
+        kill(running, SIGKILL)
+        Spawn.wait(running)
+    }
+
     /// Kills sshd and waits for it; safe to call repeatedly.
     public func stop() {
         lock.lock()

@@ -58,6 +58,29 @@ import Testing
         }
     }
 
+    @Test func processesOpeningANewStoreAtOnceAllSucceed() throws {
+        // Each open migrates with its own connections, as separate processes would. Without the
+        // lock, most rounds failed with "table run already exists" or "duplicate column name".
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bb-store-race-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }  // a temporary directory; a leftover is harmless
+        for round in 0..<10 {
+            let path = directory.appendingPathComponent("\(round).sqlite").path
+            let failures = Locked<[String]>([])
+            let done = DispatchGroup()
+            for _ in 0..<4 {
+                done.enter()
+                Thread.detachNewThread {
+                    do { _ = try SQLiteStore(path: path) } catch { failures.withLock { $0.append("\(error)") } }
+                    done.leave()
+                }
+            }
+            done.wait()
+            let failed = failures.withLock { $0 }
+            #expect(failed.isEmpty, "round \(round): \(failed.count) of 4 opens failed; first: \(failed.first?.prefix(200) ?? "")")
+        }
+    }
+
     @Test func aResultIsNeverStoredTwice() throws {
         let store = try SQLiteStore(inMemory: ())
         let id = try run(store)
@@ -132,4 +155,14 @@ import Testing
         let error = #expect(throws: StoreError.self) { try SQLiteStore(path: "/nonexistent-dir/x/s.sqlite") }
         #expect(error?.exitStatus == .ioError)
     }
+}
+
+/// A value shared between threads behind a lock.
+final class Locked<Value>: @unchecked Sendable {  // every access holds `lock`
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&value) } }
 }

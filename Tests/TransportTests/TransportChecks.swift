@@ -21,6 +21,7 @@ enum TransportCheck: String, CaseIterable, Sendable, CustomStringConvertible {
     case uploadFileStreamsLocalFile
     case failedUploadLeavesNoTempFile
     case uploadOntoDirectoryFails
+    case uploadToAFullDiskSaysSoAndLeavesNothing
 
     var description: String { rawValue }
 
@@ -170,6 +171,23 @@ enum TransportCheck: String, CaseIterable, Sendable, CustomStringConvertible {
             #expect(error != nil)
             #expect(try listDirectory(transport, scratch) == ["adir"])
             #expect(try listDirectory(transport, target) == ["inner"])
+
+        case .uploadToAFullDiskSaysSoAndLeavesNothing:
+            // The "device" is this machine: a 64 KiB tmpfs in its scratch directory fills up.
+            guard getuid() == 0 else {
+                print("\(self): mounting a tmpfs needs root (uid \(getuid())); skipped")
+                return
+            }
+            let disk = scratch + "/small"
+            try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+            try #require(mount("tmpfs", disk, "tmpfs", 0, "size=64k,mode=0777") == 0, "mount: \(String(cString: strerror(errno)))")
+            defer { #expect(umount(disk) == 0, "umount \(disk): \(String(cString: strerror(errno)))") }
+            let target = disk + "/models/big.plan"
+            let error = expectTransportError({ if case .diskFull = $0 { true } else { false } }) {
+                try transport.upload(randomData(count: 256 * 1024), to: target, mode: 0o644)
+            }
+            #expect(error?.description.contains("cannot write \(target): No space left on device") == true, "\(String(describing: error))")
+            #expect(try listDirectory(transport, disk + "/models") == [])
         }
     }
 }
