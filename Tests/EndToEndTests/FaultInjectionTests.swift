@@ -86,7 +86,11 @@ struct FaultInjectionTests {
         // The board's workdir is a small filesystem of its own: the agent fits, then it fills.
         let workdir = board.workdir + "/bb"
         try FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: true)
-        guard mount("tmpfs", workdir, "tmpfs", 0, "size=8m,mode=0755") == 0 else {
+        // Room for the agent (27 MB with the static Swift runtime scripts/build-agent.sh links,
+        // 7 MB without) and 4 MiB more, filled after enrolment.
+        let agentBytes = try #require(try FileManager.default.attributesOfItem(atPath: CommandLineTool.agent)[.size] as? Int)
+        let megabytes = agentBytes / (1 << 20) + 4
+        guard mount("tmpfs", workdir, "tmpfs", 0, "size=\(megabytes)m,mode=0755") == 0 else {
             Issue.record("cannot mount a tmpfs at \(workdir): \(String(cString: strerror(errno)))")
             return
         }
