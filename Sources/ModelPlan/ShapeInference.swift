@@ -331,7 +331,7 @@ private struct Check {
             throw fail("starts, steps and sizes need one entry per axis of \(x)")
         }
         for i in 0..<x.count {
-            guard steps[i] != 0, abs(steps[i]) <= ShapeInference.maxElements, sizes[i] >= 1, 0 <= starts[i], starts[i] < x[i] else {
+            guard steps[i] != 0, steps[i].magnitude <= ShapeInference.maxElements, sizes[i] >= 1, 0 <= starts[i], starts[i] < x[i] else {
                 throw fail("axis \(i): start \(starts[i]), step \(steps[i]), size \(sizes[i]) invalid for dimension \(x[i])")
             }
             let (span, o1) = (sizes[i] - 1).multipliedReportingOverflow(by: steps[i])
@@ -386,7 +386,8 @@ private struct Check {
         var out = x
         for i in 0..<x.count {
             let (b, e) = (pads[i], pads[i + x.count])
-            guard abs(b) <= ShapeInference.maxElements, abs(e) <= ShapeInference.maxElements else { throw fail("pad out of range") }
+            // `magnitude`, not `abs`: abs(Int.min) traps, and any Int64 can arrive from a plan or ONNX file.
+            guard b.magnitude <= ShapeInference.maxElements, e.magnitude <= ShapeInference.maxElements else { throw fail("pad out of range") }
             out[i] = x[i] + b + e
             guard out[i] >= 1 else { throw fail("axis \(i) would be empty") }
             if mode == .reflect, b >= x[i] || e >= x[i] { throw fail("reflect pads must be smaller than the dimension") }

@@ -103,4 +103,15 @@ import Testing
     @Test func crcMatchesTheStandardCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
     }
+
+    /// Found by the onnx fuzz target: a pad or slice step of Int64.min trapped in `abs` during
+    /// validation, so a plan or ONNX file could crash the agent or the host instead of failing.
+    @Test func padsAndStepsOfInt64MinAreRefused() {
+        let pad = Node(op: .pad, name: "p", inputs: [0], outputs: [1], attributes: Attributes(["pads": .ints([Int64.min, 0, 0, 0]), "mode": .int(0)]))
+        #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: pad, inputs: [[2, 2]]) }
+        let slice = Node(
+            op: .slice, name: "s", inputs: [0], outputs: [1],
+            attributes: Attributes(["starts": .ints([0]), "steps": .ints([Int64.min]), "sizes": .ints([1])]))
+        #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: slice, inputs: [[2]]) }
+    }
 }
