@@ -345,7 +345,14 @@ private struct Check {
         let x = inputs[0]
         let axis = try self.axis("axis", rank: x.count)
         let indices = try a.ints("indices"), shape = try a.ints("indicesShape")
-        guard shape.allSatisfy({ $0 >= 1 }), shape.reduce(1, *) == indices.count else { throw fail("indicesShape does not match the indices") }
+        // Multiplied with overflow checks: indicesShape comes from the plan as any Int64s.
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 1, !overflow else { throw fail("indicesShape does not match the indices") }
+            count = p
+        }
+        guard count == indices.count else { throw fail("indicesShape does not match the indices") }
         guard indices.allSatisfy({ 0 <= $0 && $0 < x[axis] }) else { throw fail("an index is outside 0..<\(x[axis])") }
         let out = Array(x[..<axis]) + shape + Array(x[(axis + 1)...])
         guard out.count <= 8 else { throw fail("output rank \(out.count) exceeds 8") }

@@ -114,4 +114,12 @@ import Testing
             attributes: Attributes(["starts": .ints([0]), "steps": .ints([Int64.min]), "sizes": .ints([1])]))
         #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: slice, inputs: [[2]]) }
     }
+
+    /// Found by the plan fuzz target: Gather's indicesShape was multiplied without overflow checks.
+    @Test func aGatherIndicesShapeWhoseProductOverflowsIsRefused() {
+        let gather = Node(
+            op: .gather, name: "g", inputs: [0], outputs: [1],
+            attributes: Attributes(["axis": .int(0), "indices": .ints([0]), "indicesShape": .ints([1 << 40, 1 << 40])]))
+        #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: gather, inputs: [[2]]) }
+    }
 }
