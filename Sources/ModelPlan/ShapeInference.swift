@@ -278,6 +278,7 @@ private struct Check {
         let x = inputs[0]
         let sizes = try a.ints("sizes", count: 4, default: [])
         let scales = try a.floats("scales")
+        guard sizes.count == 4 else { throw fail("sizes must have 4 entries") }
         try ShapeInference.checkShape(sizes, tensor: "\(node.name) sizes")
         guard sizes[0] == x[0], sizes[1] == x[1] else { throw fail("only the last two axes may be resized") }
         guard scales.count == 4, scales.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw fail("scales must be 4 positive numbers") }

@@ -122,4 +122,10 @@ import Testing
             attributes: Attributes(["axis": .int(0), "indices": .ints([0]), "indicesShape": .ints([1 << 40, 1 << 40])]))
         #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: gather, inputs: [[2]]) }
     }
+
+    /// Found by the plan fuzz target: a Resize without `sizes` indexed an empty array.
+    @Test func aResizeWithoutSizesIsRefused() {
+        let resize = Node(op: .resize, name: "r", inputs: [0], outputs: [1], attributes: Attributes(["scales": .floats([1, 1, 2, 2])]))
+        #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: resize, inputs: [[1, 1, 2, 2]]) }
+    }
 }
