@@ -314,7 +314,12 @@ private struct Check {
         let splits = try a.ints("splits")
         try arity(1...1, outputs: splits.count)
         let axis = try self.axis("axis", rank: inputs[0].count)
-        guard !splits.isEmpty, splits.allSatisfy({ $0 >= 1 }), splits.reduce(0, +) == inputs[0][axis] else {
+        // Summed with overflow checks: splits come from the plan as any Int64s.
+        let (total, overflow) = splits.reduce((0, false)) { acc, n in
+            let (sum, o) = acc.0.addingReportingOverflow(n)
+            return (sum, acc.1 || o)
+        }
+        guard !splits.isEmpty, splits.allSatisfy({ $0 >= 1 }), !overflow, total == inputs[0][axis] else {
             throw fail("splits \(splits) do not partition axis \(axis) of \(inputs[0])")
         }
         return splits.map { n in

@@ -123,6 +123,12 @@ import Testing
         #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: gather, inputs: [[2]]) }
     }
 
+    /// Found by the plan fuzz target: Split's sizes were summed without overflow checks.
+    @Test func splitSizesWhoseSumOverflowsAreRefused() {
+        let split = Node(op: .split, name: "s", inputs: [0], outputs: [1, 2], attributes: Attributes(["axis": .int(0), "splits": .ints([Int64.max, 2])]))
+        #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: split, inputs: [[1]]) }
+    }
+
     /// Found by the plan fuzz target: a Resize without `sizes` indexed an empty array.
     @Test func aResizeWithoutSizesIsRefused() {
         let resize = Node(op: .resize, name: "r", inputs: [0], outputs: [1], attributes: Attributes(["scales": .floats([1, 1, 2, 2])]))
