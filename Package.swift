@@ -74,6 +74,11 @@ let package = Package(
             name: "boardbench-bench", dependencies: ["Agent", "Runtime", "ModelPlan", "COpenBLAS"],
             path: "Benchmarks/Sources/boardbench-bench", swiftSettings: strict),
 
+        // Fuzzing (docs/reliability.md, "Fuzzing"): one entry point per parser, and the libFuzzer
+        // driver that scripts/fuzz.sh builds with -DBOARDBENCH_FUZZ (without it: a file replayer).
+        .target(name: "FuzzTargets", dependencies: ["BenchCore", "ModelPlan", "ONNX", "Spaces", "Controller"], swiftSettings: strict),
+        .executableTarget(name: "boardbench-fuzz", dependencies: ["FuzzTargets"], swiftSettings: strict),
+
         // Tests.
         .target(name: "BenchTestSupport", dependencies: ["BenchCore"], path: "Tests/BenchTestSupport", swiftSettings: strict),
         .testTarget(name: "BenchCoreTests", dependencies: ["BenchCore"], swiftSettings: strict),
@@ -90,6 +95,7 @@ let package = Package(
         .testTarget(name: "ControllerTests", dependencies: ["Controller", "Runtime", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "TablesTests", dependencies: ["Tables", "Spaces"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "BenchTestSupport"], exclude: ["Snapshots"], swiftSettings: strict),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["BenchTestSupport", "Controller", "BenchCore", "Store"], swiftSettings: strict),
     ]
 )

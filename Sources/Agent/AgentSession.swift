@@ -118,8 +118,11 @@ public struct AgentSession {
             try channel.send(.started(.init(benchmark: benchmark.name, index: index)))
             // Backstop for a host that is gone: the host kills the agent at the timeout; if
             // nobody does, SIGALRM ends the process shortly after (the kernel drops the lock).
+            // The request's settings are unchecked here (BenchmarkRunner refuses bad ones at
+            // once): a negative or non-finite timeout must not trap the conversion to UInt32.
             let grace = 30.0
-            alarm(UInt32(min(benchmark.settings.timeoutSeconds + grace, Double(UInt32.max / 2))))
+            let limit = benchmark.settings.problem() == nil ? benchmark.settings.timeoutSeconds + grace : grace
+            alarm(UInt32(min(limit, Double(UInt32.max / 2))))
             let outcome = BenchmarkRunner.measure(benchmark, device: device)
             alarm(0)
             channel.setBenchmark(nil)

@@ -5,10 +5,17 @@ public enum CPUList {
         public var description: String
     }
 
+    /// Linux's NR_CPUS is at most 8192. Past it a number is a typo or hostile, and a range up to
+    /// it ("0-99999999999") would otherwise be expanded element by element.
+    public static let maxIndex = 8191
+
     public static func parse(_ text: String) throws(ParseError) -> [Int] {
         var cpus = Set<Int>()
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.filter { !$0.isWhitespace }) }
+            if bounds.contains(where: { ($0 ?? 0) > maxIndex }) {
+                throw ParseError(description: "\"\(part)\" in \"\(text)\" names a CPU above \(maxIndex), more than Linux supports")
+            }
             switch bounds.count {
             case 1:
                 guard let cpu = bounds[0], cpu >= 0 else { throw ParseError(description: "\"\(part)\" in \"\(text)\" is not a CPU number") }

@@ -47,7 +47,8 @@ public struct TensorPayload: Codable, Sendable, Equatable {
             guard !o else { return nil }
             count = p
         }
-        guard raw.count == count * 4 else { return nil }
+        // Compared as a count of floats: `count * 4` overflows for a hostile shape.
+        guard raw.count % 4 == 0, raw.count / 4 == count else { return nil }
         return raw.withUnsafeBytes { buffer in
             (0..<count).map { Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
         }

@@ -53,6 +53,11 @@ public struct BoardDescriptor: Codable, Sendable, Equatable {
         } else {
             throw .fileNotFound(path: url.path, what: "board descriptor (built in: \(BundledResources.boardNames.joined(separator: ", ")))")
         }
+        return try parse(text, path: path)
+    }
+
+    /// Decodes and checks a descriptor's text; `path` names it in errors.
+    public static func parse(_ text: String, path: String) throws(ControllerError) -> BoardDescriptor {
         let board: BoardDescriptor
         do { board = try YAMLConfig.decode(BoardDescriptor.self, from: text, path: path) } catch .profile(let p, let reason) {
             throw .deviceFile(path: p, reason: reason)

@@ -11,7 +11,12 @@ public enum DeviceFile {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw .deviceNotEnrolled(name: name, path: relative(url, workspace))
         }
-        let path = relative(url, workspace)
+        return try parse(text, name: name, path: relative(url, workspace))
+    }
+
+    /// Decodes and checks the text of device `name`'s file; `path` names it in errors. Apart
+    /// from `load`'s file reading, this is the whole parser (the fuzz target calls it directly).
+    public static func parse(_ text: String, name: String, path: String) throws(ControllerError) -> DeviceConfig {
         let config: DeviceConfig
         do {
             config = try YAMLConfig.decode(DeviceConfig.self, from: text, path: path)

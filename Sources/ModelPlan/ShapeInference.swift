@@ -278,6 +278,7 @@ private struct Check {
         let x = inputs[0]
         let sizes = try a.ints("sizes", count: 4, default: [])
         let scales = try a.floats("scales")
+        guard sizes.count == 4 else { throw fail("sizes must have 4 entries") }
         try ShapeInference.checkShape(sizes, tensor: "\(node.name) sizes")
         guard sizes[0] == x[0], sizes[1] == x[1] else { throw fail("only the last two axes may be resized") }
         guard scales.count == 4, scales.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw fail("scales must be 4 positive numbers") }
@@ -313,7 +314,12 @@ private struct Check {
         let splits = try a.ints("splits")
         try arity(1...1, outputs: splits.count)
         let axis = try self.axis("axis", rank: inputs[0].count)
-        guard !splits.isEmpty, splits.allSatisfy({ $0 >= 1 }), splits.reduce(0, +) == inputs[0][axis] else {
+        // Summed with overflow checks: splits come from the plan as any Int64s.
+        let (total, overflow) = splits.reduce((0, false)) { acc, n in
+            let (sum, o) = acc.0.addingReportingOverflow(n)
+            return (sum, acc.1 || o)
+        }
+        guard !splits.isEmpty, splits.allSatisfy({ $0 >= 1 }), !overflow, total == inputs[0][axis] else {
             throw fail("splits \(splits) do not partition axis \(axis) of \(inputs[0])")
         }
         return splits.map { n in
@@ -331,7 +337,7 @@ private struct Check {
             throw fail("starts, steps and sizes need one entry per axis of \(x)")
         }
         for i in 0..<x.count {
-            guard steps[i] != 0, abs(steps[i]) <= ShapeInference.maxElements, sizes[i] >= 1, 0 <= starts[i], starts[i] < x[i] else {
+            guard steps[i] != 0, steps[i].magnitude <= ShapeInference.maxElements, sizes[i] >= 1, 0 <= starts[i], starts[i] < x[i] else {
                 throw fail("axis \(i): start \(starts[i]), step \(steps[i]), size \(sizes[i]) invalid for dimension \(x[i])")
             }
             let (span, o1) = (sizes[i] - 1).multipliedReportingOverflow(by: steps[i])
@@ -345,7 +351,14 @@ private struct Check {
         let x = inputs[0]
         let axis = try self.axis("axis", rank: x.count)
         let indices = try a.ints("indices"), shape = try a.ints("indicesShape")
-        guard shape.allSatisfy({ $0 >= 1 }), shape.reduce(1, *) == indices.count else { throw fail("indicesShape does not match the indices") }
+        // Multiplied with overflow checks: indicesShape comes from the plan as any Int64s.
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 1, !overflow else { throw fail("indicesShape does not match the indices") }
+            count = p
+        }
+        guard count == indices.count else { throw fail("indicesShape does not match the indices") }
         guard indices.allSatisfy({ 0 <= $0 && $0 < x[axis] }) else { throw fail("an index is outside 0..<\(x[axis])") }
         let out = Array(x[..<axis]) + shape + Array(x[(axis + 1)...])
         guard out.count <= 8 else { throw fail("output rank \(out.count) exceeds 8") }
@@ -386,7 +399,8 @@ private struct Check {
         var out = x
         for i in 0..<x.count {
             let (b, e) = (pads[i], pads[i + x.count])
-            guard abs(b) <= ShapeInference.maxElements, abs(e) <= ShapeInference.maxElements else { throw fail("pad out of range") }
+            // `magnitude`, not `abs`: abs(Int.min) traps, and any Int64 can arrive from a plan or ONNX file.
+            guard b.magnitude <= ShapeInference.maxElements, e.magnitude <= ShapeInference.maxElements else { throw fail("pad out of range") }
             out[i] = x[i] + b + e
             guard out[i] >= 1 else { throw fail("axis \(i) would be empty") }
             if mode == .reflect, b >= x[i] || e >= x[i] { throw fail("reflect pads must be smaller than the dimension") }

@@ -154,12 +154,13 @@ enum Layout {
             s = min(max(s, 0), d)
             e = min(max(e, 0), d)
             guard e > s else { return nil }
-            return (Int(s), Int((e - s + step - 1) / step))
+            // ceil((e - s) / step) without `e - s + step`, which overflows for a huge step.
+            return (Int(s), Int((UInt64(e - s) - 1) / step.magnitude + 1))
         } else {
             s = min(max(s, -1), d - 1)
             e = min(max(e, -1), d - 1)
             guard s > e else { return nil }
-            return (Int(s), Int((s - e + (-step) - 1) / (-step)))
+            return (Int(s), Int((UInt64(s - e) - 1) / step.magnitude + 1))
         }
     }
 }

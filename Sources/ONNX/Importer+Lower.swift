@@ -3,6 +3,8 @@ import ModelPlan
 /// Lowering of ONNX nodes that depend on a model input to plan ops.
 extension Importer {
     mutating func lower(_ n: ONNXNode) throws(ImportError) {
+        // Every op lowered here writes its first output; a node without one is malformed.
+        guard !n.outputs.isEmpty else { throw fail(n, "has no outputs") }
         var entries: [Entry?] = []
         for i in n.inputs.indices { entries.append(try input(n, i)) }
         switch n.opType {

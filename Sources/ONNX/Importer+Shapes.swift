@@ -21,13 +21,23 @@ extension Importer {
                 out.append(Int(d))
             }
         }
-        let total = input.reduce(1, *)
+        // The spec holds any Int64s from the model: products are overflow-checked.
+        func product(_ dims: [Int]) throws(ImportError) -> Int {
+            var p = 1
+            for d in dims {
+                let (next, overflow) = p.multipliedReportingOverflow(by: d)
+                guard !overflow else { throw fail(n, "cannot reshape \(input) to \(spec)") }
+                p = next
+            }
+            return p
+        }
+        let total = try product(input)
         if let at = inferAt {
-            let known = out.reduce(1, *)
+            let known = try product(out)
             guard known > 0, total % known == 0 else { throw fail(n, "cannot reshape \(input) to \(spec)") }
             out[at] = total / known
         }
-        guard out.reduce(1, *) == total else { throw fail(n, "cannot reshape \(input) to \(spec)") }
+        guard try product(out) == total else { throw fail(n, "cannot reshape \(input) to \(spec)") }
         return out
     }
 

@@ -80,6 +80,20 @@ import Testing
         #expect(messages.last == .done)
     }
 
+    /// Found while writing the agent-request fuzz target: a negative `timeoutSeconds` trapped the
+    /// agent (UInt32 of a negative Double) before the settings were checked.
+    @Test func anOutOfRangeTimeoutFailsThatBenchmarkInsteadOfTrapping() throws {
+        let request = #"""
+            {"protocol": \#(AgentProtocol.version), "command": "measure", "benchmarks": [{"name": "b", "planPath": "/nonexistent.plan",
+             "planHash": "h", "settings": {"timeoutSeconds": -100}}]}
+            """#
+        let messages = try serve(request)
+        let got = results(messages)
+        #expect(got.count == 1 && got.first?.status == .failed)
+        #expect(got.first?.error?.contains("invalid settings: timeoutSeconds") == true, "\(got.first?.error ?? "no result")")
+        #expect(messages.last == .done)
+    }
+
     @Test func badRequestsAreAnsweredWithAnError() throws {
         let garbage = try serve("{not json")
         #expect(garbage.count == 2)

@@ -32,4 +32,12 @@ import Testing
         #expect(object["protocol"] as? Int == AgentProtocol.version)
         #expect(object["command"] as? String == "probe")
     }
+
+    /// Found by the agent-request fuzz target: a shape whose element count fits an Int but whose
+    /// byte count does not trapped in `values()`.
+    @Test func aTensorWhoseByteCountOverflowsIsRefused() {
+        let huge = TensorPayload(name: "x", shape: [1 << 59, 4], values: [])
+        #expect(huge.values() == nil)
+        #expect(TensorPayload(name: "x", shape: [1, 2], values: [1, 2]).values() == [1, 2])
+    }
 }

@@ -68,4 +68,13 @@ import Testing
         #expect(CoreSpec.problem("all") == nil && CoreSpec.problem("big") == nil && CoreSpec.problem("0-3,6") == nil)
         for bad in ["", "a", "1-", "-1", "3-2", "1,,2", "99999"] { #expect(CoreSpec.problem(bad) != nil, "\(bad)") }
     }
+
+    /// Found by the profile fuzz target: "0-111111111111111" was expanded CPU by CPU (a hang,
+    /// then out of memory) before the bound on core numbers was checked.
+    @Test func aRangePastTheLargestCPUIsRefusedBeforeItIsExpanded() throws {
+        #expect(throws: CPUList.ParseError.self) { try CPUList.parse("0-111111111111111,3") }
+        #expect(throws: CPUList.ParseError.self) { try CPUList.parse("9223372036854775807") }
+        #expect(try CPUList.parse("8190-8191") == [8190, 8191])
+        #expect(CoreSpec.problem("0-111111111111111") != nil)
+    }
 }

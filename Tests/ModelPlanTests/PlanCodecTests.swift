@@ -103,4 +103,35 @@ import Testing
     @Test func crcMatchesTheStandardCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
     }
+
+    /// Found by the onnx fuzz target: a pad or slice step of Int64.min trapped in `abs` during
+    /// validation, so a plan or ONNX file could crash the agent or the host instead of failing.
+    @Test func padsAndStepsOfInt64MinAreRefused() {
+        let pad = Node(op: .pad, name: "p", inputs: [0], outputs: [1], attributes: Attributes(["pads": .ints([Int64.min, 0, 0, 0]), "mode": .int(0)]))
+        #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: pad, inputs: [[2, 2]]) }
+        let slice = Node(
+            op: .slice, name: "s", inputs: [0], outputs: [1],
+            attributes: Attributes(["starts": .ints([0]), "steps": .ints([Int64.min]), "sizes": .ints([1])]))
+        #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: slice, inputs: [[2]]) }
+    }
+
+    /// Found by the plan fuzz target: Gather's indicesShape was multiplied without overflow checks.
+    @Test func aGatherIndicesShapeWhoseProductOverflowsIsRefused() {
+        let gather = Node(
+            op: .gather, name: "g", inputs: [0], outputs: [1],
+            attributes: Attributes(["axis": .int(0), "indices": .ints([0]), "indicesShape": .ints([1 << 40, 1 << 40])]))
+        #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: gather, inputs: [[2]]) }
+    }
+
+    /// Found by the plan fuzz target: Split's sizes were summed without overflow checks.
+    @Test func splitSizesWhoseSumOverflowsAreRefused() {
+        let split = Node(op: .split, name: "s", inputs: [0], outputs: [1, 2], attributes: Attributes(["axis": .int(0), "splits": .ints([Int64.max, 2])]))
+        #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: split, inputs: [[1]]) }
+    }
+
+    /// Found by the plan fuzz target: a Resize without `sizes` indexed an empty array.
+    @Test func aResizeWithoutSizesIsRefused() {
+        let resize = Node(op: .resize, name: "r", inputs: [0], outputs: [1], attributes: Attributes(["scales": .floats([1, 1, 2, 2])]))
+        #expect(throws: PlanError.self) { try ShapeInference.outputShapes(of: resize, inputs: [[1, 1, 2, 2]]) }
+    }
 }
