@@ -22,7 +22,9 @@ public enum ShapeInference {
             let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
             let y = i < rank - b.count ? 1 : b[i - (rank - b.count)]
             guard x == y || x == 1 || y == 1 else { return nil }
-            out[i] = max(x, y)
+            // Not max(x, y): a dimension of 0 broadcast against 1 stays 0 (an empty Range
+            // folded with a scalar; found by the onnx fuzz target).
+            out[i] = x == 1 ? y : x
         }
         return out
     }

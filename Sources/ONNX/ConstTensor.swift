@@ -34,6 +34,17 @@ struct ConstTensor: Equatable {
         }
     }
 
+    /// Whether the values fill the shape exactly (no negative dimension, no overflow).
+    var isConsistent: Bool {
+        var needed = 1
+        for d in shape {
+            let (product, overflow) = needed.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow else { return false }
+            needed = product
+        }
+        return needed == count
+    }
+
     var isFloat: Bool {
         if case .float = values { return true }
         return false
@@ -49,9 +60,12 @@ struct ConstTensor: Equatable {
     var ints: [Int64] {
         switch values {
         case .int(let v): v
-        case .float(let v): v.map { $0.isFinite ? Int64(max(min($0, 9.2e18), -9.2e18)) : 0 }
+        case .float(let v): v.map(Self.saturating)
         }
     }
+
+    /// A float as the nearest int64 within range, and 0 for NaN and infinities (never a trap).
+    static func saturating(_ x: Float) -> Int64 { x.isFinite ? Int64(max(min(x, 9.2e18), -9.2e18)) : 0 }
 
     /// Element `i` of `self` for every index in `map`: the shared engine of every
     /// data-movement op (reshape, transpose, slice, gather, expand, concat, split).

@@ -109,13 +109,16 @@ extension Importer {
             if start.isFloat || limit.isFloat || delta.isFloat {
                 let (s, l, d) = (start.floats[0], limit.floats[0], delta.floats[0])
                 guard d != 0 else { throw fail(n, "delta is 0") }
-                let count = max(Int(ScalarMath.ceil((l - s) / d)), 0)
+                let steps = ScalarMath.ceil((l - s) / d)
+                guard steps.isFinite, steps <= Float(ShapeInference.maxElements) else { throw fail(n, "range too long") }
+                let count = max(Int(steps), 0)
                 guard count <= ShapeInference.maxElements else { throw fail(n, "range too long") }
                 return [ConstTensor(floats: (0..<count).map { s + Float($0) * d }, shape: [count])]
             }
             let (s, l, d) = (start.ints[0], limit.ints[0], delta.ints[0])
             guard d != 0 else { throw fail(n, "delta is 0") }
-            let span = l - s
+            let (span, overflow) = l.subtractingReportingOverflow(s)
+            guard !overflow else { throw fail(n, "range too long") }
             let count = max(span / d + (span % d != 0 && (span > 0) == (d > 0) ? 1 : 0), 0)
             guard count <= Int64(ShapeInference.maxElements) else { throw fail(n, "range too long") }
             return [ConstTensor(ints: (0..<count).map { s + $0 * d }, shape: [Int(count)])]
@@ -264,6 +267,9 @@ extension Importer {
 
     private func binary(_ n: ONNXNode, _ a: ConstTensor, _ b: ConstTensor) throws(ImportError) -> ConstTensor {
         guard let shape = ShapeInference.broadcast(a.shape, b.shape) else { throw fail(n, "shapes \(a.shape) and \(b.shape) do not broadcast") }
+        for t in [a, b] where !t.isConsistent {
+            throw fail(n, "a constant input holds \(t.count) values but its shape is \(t.shape)")
+        }
         let am = Layout.broadcastMap(from: a.shape, to: shape), bm = Layout.broadcastMap(from: b.shape, to: shape)
         let comparison = ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or"].contains(n.opType)
         if a.isFloat || b.isFloat {
@@ -300,8 +306,8 @@ extension Importer {
         case "Add": f = { $0 &+ $1 }
         case "Sub": f = { $0 &- $1 }
         case "Mul": f = { $0 &* $1 }
-        case "Div": f = { $1 == 0 ? 0 : $0 / $1 }
-        case "Pow": f = { Int64(ScalarMath.pow(Float($0), Float($1))) }
+        case "Div": f = { $1 == 0 ? 0 : $0.dividedReportingOverflow(by: $1).partialValue }
+        case "Pow": f = { ConstTensor.saturating(ScalarMath.pow(Float($0), Float($1))) }
         case "Min": f = { min($0, $1) }
         case "Max": f = { max($0, $1) }
         case "Equal": f = { $0 == $1 ? 1 : 0 }

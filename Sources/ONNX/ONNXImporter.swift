@@ -131,15 +131,27 @@ struct Importer {
     }
 
     static func constant(_ t: ONNXTensor) throws(ImportError) -> ConstTensor {
+        let tensor: ConstTensor
         do {
             let shape = t.dims.map { Int($0) }
             switch t.dataType {
-            case .float, .double, .float16, .bfloat16: return ConstTensor(floats: try t.floats(), shape: shape)
-            default: return ConstTensor(ints: try t.int64s(), shape: shape)
+            case .float, .double, .float16, .bfloat16: tensor = ConstTensor(floats: try t.floats(), shape: shape)
+            default: tensor = ConstTensor(ints: try t.int64s(), shape: shape)
             }
         } catch {
             throw .read(error)
         }
+        // Folding indexes values through the shape: the two must agree (found by fuzzing).
+        var needed = 1
+        for d in t.dims {
+            let (product, overflow) = needed.multipliedReportingOverflow(by: Int(clamping: d))
+            guard d >= 0, !overflow else { throw .invalidModel("tensor '\(t.name)' has dims \(t.dims), which are negative or too large") }
+            needed = product
+        }
+        guard tensor.count == needed else {
+            throw .invalidModel("tensor '\(t.name)' holds \(tensor.count) values but its dims \(t.dims) need \(needed)")
+        }
+        return tensor
     }
 
     /// Runs every node in order and records the graph outputs.
