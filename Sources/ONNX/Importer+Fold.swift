@@ -34,8 +34,7 @@ extension Importer {
             }
         case "ConstantOfShape":
             let dims = (try x(0)).ints.map { Int($0) }
-            guard dims.allSatisfy({ $0 >= 0 }), dims.reduce(1, *) <= ShapeInference.maxElements else { throw fail(n, "invalid shape \(dims)") }
-            let count = dims.reduce(1, *)
+            let count = try foldable(n, dims)
             if case .tensor(let v)? = n.attributes["value"] {
                 let fill = try Importer.constant(v)
                 guard fill.count == 1 else { throw fail(n, "value must hold one element") }
@@ -73,12 +72,14 @@ extension Importer {
         case "Expand":
             let t = try x(0)
             let shape = try expandTarget(n, input: t.shape, spec: try x(1).ints)
+            _ = try foldable(n, shape)
             return [t.gathering(Layout.broadcastMap(from: t.shape, to: shape), shape: shape)]
         case "Tile":
             let t = try x(0)
             let reps = (try x(1)).ints.map { Int($0) }
             guard reps.count == t.shape.count, reps.allSatisfy({ $0 >= 1 }) else { throw fail(n, "repeats \(reps) do not match rank \(t.shape.count)") }
-            let shape = zip(t.shape, reps).map { $0 * $1 }
+            let shape = zip(t.shape, reps).map { $0.multipliedReportingOverflow(by: $1) }.map { $0.overflow ? -1 : $0.partialValue }
+            _ = try foldable(n, shape)
             let st = Layout.strides(t.shape)
             var map: [Int] = []
             Layout.forEachIndex(shape) { idx, _ in map.append(idx.indices.reduce(0) { $0 + (idx[$1] % t.shape[$1]) * st[$1] }) }
@@ -265,8 +266,28 @@ extension Importer {
         return (lo?.floats.first ?? -.infinity, hi?.floats.first ?? .infinity)
     }
 
+    /// Largest tensor folded at compile time: 16 Mi elements. A model that computes a bigger
+    /// constant from constants is refused rather than allocating gigabytes (found by fuzzing:
+    /// Expand to [3, 2147483647] asked for 51 GB).
+    static let maxFoldedElements = 1 << 24
+
+    /// The element count of `shape`, or an error naming the node when a dimension is negative,
+    /// the product overflows or it is too big to fold.
+    func foldable(_ n: ONNXNode, _ shape: [Int]) throws(ImportError) -> Int {
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, product <= Self.maxFoldedElements else {
+                throw fail(n, "would fold to a constant of shape \(shape), more than \(Self.maxFoldedElements) elements or invalid")
+            }
+            count = product
+        }
+        return count
+    }
+
     private func binary(_ n: ONNXNode, _ a: ConstTensor, _ b: ConstTensor) throws(ImportError) -> ConstTensor {
         guard let shape = ShapeInference.broadcast(a.shape, b.shape) else { throw fail(n, "shapes \(a.shape) and \(b.shape) do not broadcast") }
+        _ = try foldable(n, shape)
         for t in [a, b] where !t.isConsistent {
             throw fail(n, "a constant input holds \(t.count) values but its shape is \(t.shape)")
         }
