@@ -377,7 +377,12 @@ struct BadBoardInputTests {
     @Test func aLibraryHiddenOnTheBoardIsNamedWithItsPackage() throws {
         // The board's own mount namespace hides OpenBLAS's directory: libopenblas.so.0 dangles
         // there while the loader cache still lists it, as after a half-finished removal.
-        let target = try FileManager.default.destinationOfSymbolicLink(atPath: "/etc/alternatives/libopenblas.so.0-x86_64-linux-gnu")
+        var machine = utsname()
+        uname(&machine)
+        let architecture = withUnsafeBytes(of: &machine.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let library = "/usr/lib/\(architecture)-linux-gnu/libopenblas.so.0"
+        let target = URL(fileURLWithPath: library).resolvingSymlinksInPath().path
+        try #require(target != library, "\(library) is expected to be Debian's alternatives symlink")
         let hidden = (target as NSString).deletingLastPathComponent
         let board = try SSHServer(name: "bad-lib", privateMounts: "mount -t tmpfs -o size=64k none '\(hidden)'")
         let r = try cli(enrol("l", board) + ["--accept-new-host-key"])
