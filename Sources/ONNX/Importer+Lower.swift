@@ -370,6 +370,15 @@ extension Importer {
 
     // MARK: - Resize
 
+    /// An output extent computed from scales or an ROI, refused when it is not a usable size
+    /// (a huge scale or a NaN ROI trapped `Int(_:)`; found by the onnx fuzz target).
+    func resizedExtent(_ n: ONNXNode, _ value: Double) throws(ImportError) -> Int {
+        guard value.isFinite, value >= 0, value <= Double(ShapeInference.maxElements) else {
+            throw fail(n, "an output extent of \(value) is out of range")
+        }
+        return Int(value)
+    }
+
     private mutating func resize(_ n: ONNXNode, _ x: Entry) throws(ImportError) {
         let xs = shape(x)
         guard xs.count == 4 else { throw fail(n, "only 4-D (NCHW) inputs can be resized") }
@@ -438,16 +447,18 @@ extension Importer {
                 let ratios = resized.map { Float(s[$0]) / Float(xs[$0]) }
                 let scale = (policy == "not_larger" ? ratios.min() : ratios.max()) ?? 1
                 effectiveScales = (0..<4).map { resized.contains($0) ? scale : 1 }
-                out = (0..<4).map { resized.contains($0) ? Int((scale * Float(xs[$0])).rounded()) : xs[$0] }
+                out = []
+                for i in 0..<4 { out.append(resized.contains(i) ? try resizedExtent(n, Double((scale * Float(xs[i])).rounded())) : xs[i]) }
             default:
                 throw fail(n, "keep_aspect_ratio_policy \(policy) is not supported")
             }
         } else if let s = scales {
             guard s.count == 4, s.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw fail(n, "scales must be 4 positive numbers") }
             effectiveScales = s
-            out = (0..<4).map { i in
+            out = []
+            for i in 0..<4 {
                 let extent = coordinate == .tfCropAndResize ? Double(roi![i + 4] - roi![i]) : 1
-                return Int((Double(xs[i]) * extent * Double(s[i])).rounded(.down))
+                out.append(try resizedExtent(n, (Double(xs[i]) * extent * Double(s[i])).rounded(.down)))
             }
         } else {
             throw fail(n, "needs scales or sizes")
