@@ -107,22 +107,26 @@ extension Importer {
             throw fail(n, "internal: handled before folding")
         case "Range":
             let start = try x(0), limit = try x(1), delta = try x(2)
+            guard start.count == 1, limit.count == 1, delta.count == 1 else { throw fail(n, "start, limit and delta must be scalars") }
             if start.isFloat || limit.isFloat || delta.isFloat {
                 let (s, l, d) = (start.floats[0], limit.floats[0], delta.floats[0])
                 guard d != 0 else { throw fail(n, "delta is 0") }
                 let steps = ScalarMath.ceil((l - s) / d)
                 guard steps.isFinite, steps <= Float(ShapeInference.maxElements) else { throw fail(n, "range too long") }
                 let count = max(Int(steps), 0)
-                guard count <= ShapeInference.maxElements else { throw fail(n, "range too long") }
+                _ = try foldable(n, [count])
                 return [ConstTensor(floats: (0..<count).map { s + Float($0) * d }, shape: [count])]
             }
             let (s, l, d) = (start.ints[0], limit.ints[0], delta.ints[0])
             guard d != 0 else { throw fail(n, "delta is 0") }
             let (span, overflow) = l.subtractingReportingOverflow(s)
             guard !overflow else { throw fail(n, "range too long") }
-            let count = max(span / d + (span % d != 0 && (span > 0) == (d > 0) ? 1 : 0), 0)
-            guard count <= Int64(ShapeInference.maxElements) else { throw fail(n, "range too long") }
-            return [ConstTensor(ints: (0..<count).map { s + $0 * d }, shape: [Int(count)])]
+            let quotient = span.dividedReportingOverflow(by: d)
+            guard !quotient.overflow else { throw fail(n, "range too long") }
+            let count = max(quotient.partialValue + (span % d != 0 && (span > 0) == (d > 0) ? 1 : 0), 0)
+            guard count <= Int64(Self.maxFoldedElements) else { throw fail(n, "range too long") }
+            // Every value lies between start and limit, so the wrapping arithmetic never wraps.
+            return [ConstTensor(ints: (0..<count).map { s &+ $0 &* d }, shape: [Int(count)])]
         case "Where":
             let c = try x(0), a = try x(1), b = try x(2)
             guard let ab = ShapeInference.broadcast(a.shape, b.shape), let shape = ShapeInference.broadcast(c.shape, ab) else {
