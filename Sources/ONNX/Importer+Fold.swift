@@ -113,7 +113,7 @@ extension Importer {
                 guard d != 0 else { throw fail(n, "delta is 0") }
                 let steps = ScalarMath.ceil((l - s) / d)
                 guard steps.isFinite, steps <= Float(ShapeInference.maxElements) else { throw fail(n, "range too long") }
-                let count = max(Int(steps), 0)
+                let count = steps > 0 ? Int(steps) : 0
                 _ = try foldable(n, [count])
                 return [ConstTensor(floats: (0..<count).map { s + Float($0) * d }, shape: [count])]
             }
