@@ -21,7 +21,11 @@ exactly once, no agent may be left running, and memory and descriptors must be f
 
   flat   for each process sampled for at least 20 s: the last third of its samples (after a
          warm-up of the first 10%) holds at most `--fd-slack` more descriptors than the first
-         third, and its median RSS grew by at most max(`--rss-slack-mib`, 10%).
+         third, and its peak RSS grew by at most max(`--rss-slack-mib`, 10%). Peaks, not
+         medians: an agent's RSS swings between its idle size and idle-plus-model as it loads
+         and frees each plan, and which of the two a median lands on depends on when the
+         samples fell; the peak of a window of the same repeated work does not, and a leak
+         raises it.
 
 Samples go to OUT/samples.csv (t, role, pid, rss_kib, fds), faults to OUT/faults.csv, and a
 summary to stdout. Exit status 0 when complete and flat, 1 otherwise, 2 on a setup failure.
@@ -35,7 +39,6 @@ import random
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -162,8 +165,8 @@ def flatness(series, fd_slack, rss_slack_mib):
     third = max(1, len(body) // 3)
     first, last = body[:third], body[-third:]
     fd_growth = max(s[2] for s in last) - max(s[2] for s in first)
-    rss_first = statistics.median(s[1] for s in first)
-    rss_last = statistics.median(s[1] for s in last)
+    rss_first = max(s[1] for s in first)
+    rss_last = max(s[1] for s in last)
     allowed = max(rss_slack_mib * 1024, 0.10 * rss_first)
     ok = fd_growth <= fd_slack and rss_last - rss_first <= allowed
     detail = (f"rss {rss_first / 1024:.1f} -> {rss_last / 1024:.1f} MiB (allowed +{allowed / 1024:.1f}), "

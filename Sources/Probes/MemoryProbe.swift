@@ -1,3 +1,5 @@
+import CPlatform
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -13,6 +15,25 @@ public enum MemoryProbe {
         defer { close(fd) }
         return write(fd, "5", 1) == 1
     }
+
+    /// The block size from which malloc maps memory of its own: glibc's initial default, held
+    /// fixed (see `fixAllocatorThresholds`).
+    public static let mappedBlockBytes: Int32 = 128 * 1024
+
+    /// Makes memory figures independent of what ran before. glibc raises its mmap threshold
+    /// each time a mapped block is freed, so the second load of a model puts its weights on the
+    /// heap, and freed heap stays resident: a model's load memory then read 18 MiB, 0 or 6 MiB
+    /// depending on its place in the profile. Fixed thresholds keep every large block a mapping
+    /// of its own, returned when freed. Call once, before any benchmark; false when the C
+    /// library has no mallopt (figures then carry the allocator's history).
+    @discardableResult
+    public static func fixAllocatorThresholds() -> Bool {
+        cplatform_malloc_fix_thresholds(mappedBlockBytes) == 0
+    }
+
+    /// Returns free heap to the kernel, so the resident size that follows counts live memory
+    /// only. Call before taking a baseline.
+    public static func releaseFreeHeap() { _ = cplatform_malloc_release() }
 
     /// VmHWM in KiB.
     public static func peakResidentKiB() -> Int64? { statusField("VmHWM:") }

@@ -6,7 +6,7 @@ extension Executor {
         switch r.node.op {
         case .conv:
             let p = ConvGeometry(r)
-            if p.isDepthwise { return DepthwiseConvKernel(r, p, isa: gemm?.isa) }
+            if p.isDepthwise { return DepthwiseConvKernel(r, p, scratch: scratch, isa: gemm?.isa) }
             return ConvKernel(r, p, scratch: scratch, gemm: gemm)
         case .convTranspose: return ConvTransposeKernel(r, scratch: scratch)
         case .dense: return DenseKernel(r, scratch: scratch, gemm: gemm)
@@ -45,14 +45,16 @@ extension Executor {
         }
     }
 
-    /// Floats of scratch a node needs (im2col columns, col2im columns, a dense layer's packed
-    /// input); zero for most ops.
-    static func scratchFloats(_ node: Node, _ g: Graph) -> Int {
+    /// Floats of scratch a node needs with `threads` threads (im2col columns, col2im columns, a
+    /// dense layer's packed input, one padded plane per thread of a depthwise convolution);
+    /// zero for most ops.
+    static func scratchFloats(_ node: Node, _ g: Graph, threads: Int) -> Int {
         let r = NodeReader(node: node, graph: g, pointers: [])
         switch node.op {
         case .conv:
             let p = ConvGeometry(r)
-            return p.isDepthwise || p.isPointwise ? 0 : p.kernelVolume * p.outH * p.outW
+            if p.isDepthwise { return p.outH > 0 && p.outW > 0 ? threads * PaddedPlane(p).scratchStride : 0 }
+            return p.isPointwise ? 0 : p.kernelVolume * p.outH * p.outW
         case .convTranspose:
             let x = r.inputShape(0), w = r.inputShape(1)
             return w[1] * w[2] * w[3] * x[2] * x[3]

@@ -27,7 +27,7 @@ public final class Executor {
         self.threads = max(1, threads)
         // OpenBLAS stays single-threaded: the runtime splits GEMMs itself (see `Parallel.sgemm`).
         RuntimeInfo.setThreads(1)
-        let plan = Executor.memoryPlan(for: graph)
+        let plan = Executor.memoryPlan(for: graph, threads: self.threads)
         memoryPlan = plan
         weightBytes = graph.weights.count
         activationBytes = plan.arenaBytes + plan.scratchBytes
@@ -39,7 +39,9 @@ public final class Executor {
         let arenaCapacity = max(plan.arenaBytes, 64)
         let arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: MemoryPlan.alignment)
         let scratchCount = max(plan.scratchBytes / MemoryLayout<Float>.stride, 16)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+        // Aligned like the arena, so threads' slices of it start on cache lines of their own.
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCount * MemoryLayout<Float>.stride, alignment: MemoryPlan.alignment)
+            .bindMemory(to: Float.self, capacity: scratchCount)
         scratch.initialize(repeating: 0, count: scratchCount)
         (self.weights, self.arena, self.scratch) = (weights, arena, scratch)
 
@@ -58,14 +60,15 @@ public final class Executor {
     }
 
     deinit {
-        scratch.deallocate()
+        UnsafeMutableRawPointer(scratch).deallocate()
         arena.deallocate()
         weights.deallocate()
     }
 
-    /// The arena layout `Executor(graph:)` would use, without allocating it.
-    public static func memoryPlan(for graph: Graph) -> MemoryPlan {
-        MemoryPlan(graph: graph) { scratchFloats($0, graph) }
+    /// The arena layout `Executor(graph:threads:)` would use, without allocating it. Scratch
+    /// grows with `threads` where each thread needs its own (depthwise convolutions' planes).
+    public static func memoryPlan(for graph: Graph, threads: Int = 1) -> MemoryPlan {
+        MemoryPlan(graph: graph) { scratchFloats($0, graph, threads: max(1, threads)) }
     }
 
     public func inputShape(_ index: Int) -> [Int] { graph.tensors[graph.inputs[index]].shape }

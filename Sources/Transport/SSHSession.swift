@@ -69,6 +69,9 @@ public final class SSHSession: DeviceTransport {
         var timeout = Int(max(1, endpoint.connectTimeoutSeconds))  // C long
         var processConfig = false
         var verbosity = Int32(SSH_LOG_NOLOG)
+        // Nagle's algorithm against the peer's delayed ACK held each synchronous SFTP write for
+        // up to 40 ms: 1 MB/s uploads on loopback (docs/performance.md, "Deploying").
+        var noDelay: Int32 = 1
         let results: [(String, Int32)] = [
             ("host", ssh_options_set(session, SSH_OPTIONS_HOST, endpoint.host)),
             ("port", ssh_options_set(session, SSH_OPTIONS_PORT, &port)),
@@ -79,6 +82,7 @@ public final class SSHSession: DeviceTransport {
             ("known hosts", ssh_options_set(session, SSH_OPTIONS_KNOWNHOSTS, "/dev/null")),
             ("global known hosts", ssh_options_set(session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null")),
             ("log verbosity", ssh_options_set(session, SSH_OPTIONS_LOG_VERBOSITY, &verbosity)),
+            ("TCP no-delay", ssh_options_set(session, SSH_OPTIONS_NODELAY, &noDelay)),
         ]
         if let (name, _) = results.first(where: { $0.1 != SSH_OK }) {
             throw .invalidArgument(

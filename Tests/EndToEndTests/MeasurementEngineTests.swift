@@ -71,4 +71,44 @@ struct MeasurementEngineTests {
         #expect(text2.stdout.contains("J/inference at 5.97 W"), "\(text2.stdout)")
         #expect(text2.stdout.contains("perf::PERF_COUNT_SW_TASK_CLOCK"))
     }
+
+    /// A model's load memory is the same wherever it sits in a profile. glibc's dynamic mmap
+    /// threshold once put a second load's weights on a heap that kept freed pages, so the same
+    /// model read 18 MiB, then 0, then 6 MiB; the agent now fixes the thresholds and trims.
+    @Test func memoryFiguresDoNotDependOnWhatRanBefore() throws {
+        let board = try SSHServer(name: "memory")
+        let workspace = try CommandLineTool.temporaryDirectory("bb-memory")
+        func cli(_ args: [String]) throws -> CommandLineTool.Result { try CommandLineTool.run(args + ["--workspace", workspace.path]) }
+        let enrol = try cli([
+            "device", "enrol", "b", "--host", "127.0.0.1", "--port", "\(board.port)", "--user", board.user,
+            "--identity", board.clientKeyPath, "--workdir", board.workdir + "/bb", "--accept-new-host-key",
+        ])
+        #expect(enrol.status == 0, "\(enrol.stderr)")
+        let order = ["mlp", "tiny-cnn", "mlp", "mlp", "tiny-cnn", "mlp"]
+        let profile = workspace.appendingPathComponent("memory.yaml")
+        let settings = "  warmupRuns: 0\n  warmupSeconds: 0\n  minSampleMilliseconds: 0\n  iterations: 2\n  counters: []\n  energy: false\n"
+        try
+            ("name: memory\nsettings:\n" + settings + "benchmarks:\n"
+            + order.enumerated().map { "  - name: b\($0.offset)-\($0.element)\n    model: builtin:\($0.element)\n" }.joined())
+            .write(to: profile, atomically: true, encoding: .utf8)
+        let run = try cli(["run", "--profile", profile.path, "--device", "b", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let runId = try #require((try EndToEnd.object(run.stdout)["run"] as? [String: Any])?["runId"] as? Int)
+        let show = try cli(["results", "show", "\(runId)", "--json"])
+        let results = try #require(try EndToEnd.object(show.stdout)["results"] as? [[String: Any]])
+        #expect(results.count == order.count)
+        var loads: [String: [Int]] = [:]
+        for result in results {
+            let name = try #require(result["benchmark"] as? String)
+            let load = try #require(result["loadResidentKiB"] as? Int, "\(name): \(result.keys.sorted())")
+            let weights = try #require(result["weightBytes"] as? Int)
+            // The executor's own copy of the weights is new resident memory on every load.
+            #expect(load >= weights / 1024, "\(name): load \(load) KiB, weights \(weights / 1024) KiB")
+            loads[String(name.drop { $0 != "-" }.dropFirst()), default: []].append(load)
+        }
+        for (model, kib) in loads {
+            let (low, high) = (kib.min() ?? 0, kib.max() ?? 0)
+            #expect(kib.count >= 2 && Double(high - low) <= 0.1 * Double(high) + 256, "\(model): load KiB \(kib) by position")
+        }
+    }
 }

@@ -68,6 +68,18 @@ import Testing
         }
     }
 
+    /// Planes split over threads, each in its own slice of the executor's scratch: large enough
+    /// that the loop splits (more than `Parallel.minimumWork`), on every build.
+    @Test(arguments: [GemmBackend.openBLAS, .portable, .avx2])
+    func depthwiseSplitOverThreads(_ gemm: GemmBackend) throws {
+        let wide = Case(path: "depthwise split", c: 7, m: 7, h: 41, w: 45, kh: 3, kw: 3, pads: [1, 1, 1, 1], group: 7)
+        let strided = Case(path: "depthwise split s2", c: 6, m: 12, h: 50, w: 38, kh: 5, kw: 5, stride: (2, 2), pads: [2, 2, 2, 2], group: 6)
+        for threads in [2, 3] {
+            try check(wide, activation: .relu, gemm: gemm, threads: threads)
+            try check(strided, activation: .none, gemm: gemm, threads: threads)
+        }
+    }
+
     func check(_ t: Case, activation: FusedCase, gemm: GemmBackend = .automatic, threads: Int = 1) throws {
         var a = Attributes(activation.activation.attributes)
         a["strides"] = ints([t.stride.0, t.stride.1])

@@ -8,4 +8,13 @@ int cplatform_pin_thread(pid_t tid, const int *cores, int count);
 
 /// The cores thread `tid` may run on, written to `cores` (up to `capacity`); the count or -errno.
 int cplatform_thread_cores(pid_t tid, int *cores, int capacity);
+
+/// Fixes glibc malloc's mmap and trim thresholds at `bytes` (which also turns off their dynamic
+/// growth), so every block of at least `bytes` is its own mapping, returned to the kernel when
+/// freed. 0 on success, -1 when this C library has no mallopt (the thresholds stay dynamic).
+int cplatform_malloc_fix_thresholds(int bytes);
+
+/// Returns free heap memory to the kernel (malloc_trim); 1 when some was released, 0 when none
+/// was or the C library has no malloc_trim.
+int cplatform_malloc_release(void);
 #endif

@@ -6,7 +6,8 @@ import ModelPlan
 /// output is an interior one: output rows then run eight columns at a time over all taps in
 /// registers, with no bounds checks, and bias and activation applied before the single store.
 /// For horizontal stride s the padded row is split into s phases (column c goes to phase
-/// c mod s, slot c / s), so strided taps read contiguous lanes too. Planes run in parallel.
+/// c mod s, slot c / s), so strided taps read contiguous lanes too. Planes run in parallel,
+/// each thread in its own slice of the executor's scratch: nothing is allocated per run.
 /// With the packed kernels (`GemmBackend` other than `.openBLAS`) and output rows of eight or
 /// more, the rows run in `CKernels` (AVX2+FMA where the CPU has it, sixteen columns at a time);
 /// otherwise in Swift SIMD.
@@ -15,14 +16,17 @@ struct DepthwiseConvKernel: Kernel {
     let x, weights, y: UnsafeMutablePointer<Float>
     let bias: UnsafeMutablePointer<Float>?
     let padded: PaddedPlane
+    /// The executor's scratch: chunk c's padded plane starts `c * padded.scratchStride` floats in.
+    let scratch: UnsafeMutablePointer<Float>
     /// Offset in the padded plane of each tap (ky, kx), row-major, from output (0, 0)'s window.
     let tapOffsets: Table<Int>
     /// The `CKernels` build the rows run in, nil for the Swift kernels.
     let isa: Int32?
     let cActivation: CKernels_Activation
 
-    init(_ r: NodeReader, _ p: ConvGeometry, isa: Int32? = nil) {
+    init(_ r: NodeReader, _ p: ConvGeometry, scratch: UnsafeMutablePointer<Float>, isa: Int32? = nil) {
         self.p = p
+        self.scratch = scratch
         (x, weights, y, bias) = (r.input(0), r.input(1), r.output(), r.optionalInput(2))
         padded = PaddedPlane(p)
         var offsets: [Int] = []
@@ -42,10 +46,10 @@ struct DepthwiseConvKernel: Kernel {
     func run(_ parallel: Parallel) {
         guard p.outH > 0, p.outW > 0 else { return }
         let work = p.outH * p.outW * p.kh * p.kw
-        parallel.forEach(p.n * p.m, cost: work) { planes in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: padded.count)
-            scratch.initialize(repeating: 0, count: padded.count)
-            defer { scratch.deallocate() }
+        parallel.forEachChunk(p.n * p.m, cost: work) { chunk, planes in
+            // Other nodes share the scratch: the padding is zeroed on every run.
+            let scratch = self.scratch + chunk * padded.scratchStride
+            scratch.update(repeating: 0, count: padded.count)
             var filled = -1
             for plane in planes {
                 let b = plane / p.m, oc = plane % p.m
@@ -85,6 +89,9 @@ struct PaddedPlane {
 
     var rowStride: Int { phases * phaseWidth }
     var count: Int { rows * rowStride }
+    /// Floats between two threads' planes in shared scratch: `count` rounded up to whole
+    /// 64-byte lines, so no two threads write the same cache line.
+    var scratchStride: Int { (count + 15) / 16 * 16 }
 
     /// Where padded (row, column) lives.
     func offset(row: Int, column: Int) -> Int {
