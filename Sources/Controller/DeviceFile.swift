@@ -43,9 +43,9 @@ public enum DeviceFile {
         do {
             try FileManager.default.createDirectory(at: workspace.devicesDirectory, withIntermediateDirectories: true)
             // Device files name hosts, users and key paths: keep other local users out.
-            try PrivateFile.write(Data(text.utf8), to: url)
-        } catch let failure as PrivateFile.Failure {
-            throw .output(path: url.path, reason: failure.description)
+            try AtomicFile.write(text.utf8, to: url.path, mode: 0o600)
+        } catch let failure as AtomicFile.Failure {
+            throw .output(path: url.path, reason: failure.reason)
         } catch {
             throw .output(path: url.path, reason: error.localizedDescription)
         }

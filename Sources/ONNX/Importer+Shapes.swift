@@ -154,6 +154,8 @@ extension Importer {
     }
 
     func gatherParameters(_ n: ONNXNode, input: [Int], indices: ConstTensor) throws(ImportError) -> (axis: Int, indices: [Int]) {
+        // ONNX: the data of a Gather has rank at least 1 (a scalar has no axis to index).
+        guard !input.isEmpty else { throw fail(n, "cannot gather from a scalar (the data must have rank 1 or more)") }
         let a = try axis(n, try int(n, "axis", 0), rank: input.count)
         var out: [Int] = []
         for i in indices.ints {

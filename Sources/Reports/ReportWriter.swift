@@ -184,40 +184,8 @@ public enum ReportWriter {
         }
     }
 
-    /// Writes `text` to a temporary file beside `path`, flushes it and renames it over `path`.
+    /// Replaces the page at `path` whole (`AtomicFile`), readable by everyone like any web page.
     static func writeWhole(_ text: String, to path: String) throws(ReportOutputError) {
-        let temporary = path + ".tmp-\(getpid())"
-        // A leftover of an earlier writer with this pid goes first; O_EXCL | O_NOFOLLOW then
-        // refuses anything someone else put at that name meanwhile (a symlink included).
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ReportOutputError(path: path, reason: String(cString: strerror(errno))) }
-        var failure: Int32 = 0
-        let bytes = Array(text.utf8)
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += n
-            }
-        }
-        if failure == 0 && fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0 && failure == 0 { failure = errno }
-        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
-        if failure != 0 {
-            unlink(temporary)  // best effort: the page it would have replaced is untouched
-            throw ReportOutputError(path: path, reason: String(cString: strerror(failure)))
-        }
-        // The rename itself reaches the disk with the directory.
-        let directory = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 {
-            fsync(directory)
-            close(directory)
-        }
+        do { try AtomicFile.write(text.utf8, to: path, mode: 0o644) } catch { throw ReportOutputError(path: path, reason: error.reason) }
     }
 }

@@ -172,6 +172,29 @@ enum EndToEnd {
         return reason
     }
 
+    /// A profile of `count` benchmarks (`nap-0`, `nap-1`, ...) that sleep instead of computing
+    /// (the test workload): `iterations` executions of `sleepMilliseconds` each, no warm-up,
+    /// counters or energy, so a benchmark's length is known. `extra` is appended as it is.
+    static func sleepingProfile(
+        name: String, count: Int, sleepMilliseconds: Int, iterations: Int, model: String = "builtin:mlp", extra: String = ""
+    ) -> String {
+        var text = """
+            name: \(name)
+            settings:
+              warmupRuns: 0
+              warmupSeconds: 0
+              minSampleMilliseconds: 0
+              iterations: \(iterations)
+              energy: false
+              counters: []
+              testSleepMilliseconds: \(sleepMilliseconds)
+            benchmarks:
+
+            """
+        for i in 0..<count { text += "  - name: nap-\(i)\n    model: \(model)\n" }
+        return text + extra
+    }
+
     static let tinyProfile = """
         name: tiny
         settings:

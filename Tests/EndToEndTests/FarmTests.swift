@@ -39,21 +39,7 @@ struct FarmTests {
 
     /// A profile of `count` sleeping benchmarks, `sleepMs` × `iterations` each.
     func profile(_ name: String, count: Int, sleepMs: Int, iterations: Int, extra: String = "") throws -> String {
-        var text = """
-            name: \(name)
-            settings:
-              warmupRuns: 0
-              warmupSeconds: 0
-              minSampleMilliseconds: 0
-              iterations: \(iterations)
-              energy: false
-              counters: []
-              testSleepMilliseconds: \(sleepMs)
-            benchmarks:
-
-            """
-        for i in 0..<count { text += "  - name: nap-\(i)\n    model: builtin:mlp\n" }
-        text += extra
+        let text = EndToEnd.sleepingProfile(name: name, count: count, sleepMilliseconds: sleepMs, iterations: iterations, extra: extra)
         let path = workspace.appendingPathComponent("\(name).yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

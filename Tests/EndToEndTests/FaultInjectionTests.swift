@@ -207,20 +207,8 @@ struct FaultInjectionTests {
 
     /// `benchmarks` sleeping benchmarks of `iterations` executions each.
     func profile(sleepMilliseconds: Int) throws -> String {
-        var text = """
-            name: faults
-            settings:
-              warmupRuns: 0
-              warmupSeconds: 0
-              minSampleMilliseconds: 0
-              iterations: \(Self.iterations)
-              energy: false
-              counters: []
-              testSleepMilliseconds: \(sleepMilliseconds)
-            benchmarks:
-
-            """
-        for i in 0..<Self.benchmarks { text += "  - name: nap-\(i)\n    model: builtin:tiny-cnn\n" }
+        let text = EndToEnd.sleepingProfile(
+            name: "faults", count: Self.benchmarks, sleepMilliseconds: sleepMilliseconds, iterations: Self.iterations, model: "builtin:tiny-cnn")
         let path = workspace.appendingPathComponent("faults.yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

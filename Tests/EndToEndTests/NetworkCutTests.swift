@@ -106,20 +106,7 @@ struct NetworkCutTests {
 
     /// `benchmarks` sleeping benchmarks of `iterations` executions each.
     func writeProfile(sleepMilliseconds: Int) throws -> String {
-        var text = """
-            name: netcut
-            settings:
-              warmupRuns: 0
-              warmupSeconds: 0
-              minSampleMilliseconds: 0
-              iterations: \(Self.iterations)
-              energy: false
-              counters: []
-              testSleepMilliseconds: \(sleepMilliseconds)
-            benchmarks:
-
-            """
-        for i in 0..<Self.benchmarks { text += "  - name: nap-\(i)\n    model: builtin:mlp\n" }
+        let text = EndToEnd.sleepingProfile(name: "netcut", count: Self.benchmarks, sleepMilliseconds: sleepMilliseconds, iterations: Self.iterations)
         let path = workspace.appendingPathComponent("netcut.yaml").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
