@@ -80,7 +80,8 @@ private struct Check {
 
     func axis(_ key: String, rank: Int, default value: Int? = nil) throws(PlanError) -> Int {
         let v = try a.int(key, default: value ?? -1)
-        guard 0 <= v, v < max(rank, 1) else { throw fail("\(key) \(v) out of range for rank \(rank)") }
+        // A scalar has no axes: every op that takes one needs rank 1 or more.
+        guard 0 <= v, v < rank else { throw fail("\(key) \(v) out of range for rank \(rank)") }
         return v
     }
 

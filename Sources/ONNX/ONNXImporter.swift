@@ -283,7 +283,8 @@ struct Importer {
     /// Normalises a possibly negative axis against `rank`.
     func axis(_ n: ONNXNode, _ a: Int64, rank: Int) throws(ImportError) -> Int {
         let r = Int64(rank)
-        guard -r <= a, a < max(r, 1) else { throw fail(n, "axis \(a) is out of range for rank \(rank)") }
+        // A scalar has no axes: every op that takes one needs rank 1 or more.
+        guard -r <= a, a < r else { throw fail(n, "axis \(a) is out of range for rank \(rank)") }
         return Int(a < 0 ? a + r : a)
     }
 }
