@@ -71,7 +71,7 @@ let package = Package(
 
         // Benchmarks (Benchmarks/README.md): the BoardBench side of the ONNX Runtime comparison.
         .executableTarget(
-            name: "boardbench-bench", dependencies: ["Agent", "Runtime", "ModelPlan", "COpenBLAS"],
+            name: "boardbench-bench", dependencies: ["Agent", "Runtime", "ModelPlan", "COpenBLAS", "Store"],
             path: "Benchmarks/Sources/boardbench-bench", swiftSettings: strict),
 
         // Fuzzing (docs/reliability.md, "Fuzzing"): one entry point per parser, and the libFuzzer

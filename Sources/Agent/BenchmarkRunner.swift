@@ -143,6 +143,7 @@ public enum BenchmarkRunner {
         outcome.conditions += issues.map(\.reason)
         outcome.peakResidentKiB = resetWorked ? MemoryProbe.peakResidentKiB() : nil
         (outcome.warmupRuns, outcome.warmupNanoseconds, outcome.repeatsPerSample) = (r.warmupRuns, r.warmupNanoseconds, r.repeatsPerSample)
+        outcome.calibrationNanoseconds = r.calibrationNanoseconds
         (outcome.samplesNanoseconds, outcome.sampleOffsetsNanoseconds, outcome.measuredNanoseconds) = (r.samples, r.offsets, r.measuredNanoseconds)
         if let cut = r.cutShort { outcome.conditions.append(cut) }
         if !resetWorked { outcome.conditions.append("peak memory unknown: /proc/self/clear_refs refused the reset") }

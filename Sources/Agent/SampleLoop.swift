@@ -7,6 +7,8 @@ public struct SampleLoop {
     public struct Result: Sendable, Equatable {
         public var warmupRuns: Int
         public var warmupNanoseconds: Int64
+        /// The calibration's trial batches (0 when one execution already fills a sample).
+        public var calibrationNanoseconds: Int64
         public var repeatsPerSample: Int
         /// Per-execution latency of each sample (sample time / repeats, rounded to the nanosecond).
         public var samples: [Int64]
@@ -44,7 +46,9 @@ public struct SampleLoop {
         }
         let warmupNanoseconds = warmupTimes.isEmpty ? 0 : clock() - warmStart
 
+        let calibrationStart = clock()
         let repeats = calibrate(warmupTimes)
+        let calibrationNanoseconds = clock() - calibrationStart
         beforeSampling()
         let minimum = Int64(settings.minMeasureSeconds * 1e9)
         let maximum = Int64(settings.maxMeasureSeconds * 1e9)
@@ -72,7 +76,8 @@ public struct SampleLoop {
             ? "sampling stopped at maxMeasureSeconds (\(settings.maxMeasureSeconds) s) after \(samples.count) of \(settings.iterations) samples"
             : nil
         return Result(
-            warmupRuns: warmupTimes.count, warmupNanoseconds: warmupNanoseconds, repeatsPerSample: repeats, samples: samples,
+            warmupRuns: warmupTimes.count, warmupNanoseconds: warmupNanoseconds, calibrationNanoseconds: calibrationNanoseconds,
+            repeatsPerSample: repeats, samples: samples,
             offsets: offsets, measuredNanoseconds: last - (origin ?? last), cutShort: cutShort)
     }
 

@@ -24,6 +24,9 @@ public struct BenchmarkOutcome: Codable, Sendable, Equatable {
     /// Warmup executions run (after the cold start) and how long they took in all.
     public var warmupRuns: Int
     public var warmupNanoseconds: Int64
+    /// Finding `repeatsPerSample`: the trial batches after the warmup (nil from agents before it
+    /// was recorded). Device time like the warmup: the board is executing the model.
+    public var calibrationNanoseconds: Int64?
     /// Back-to-back executions each sample timed; samples are per execution (total / repeats).
     public var repeatsPerSample: Int
     /// One latency per sample, per execution, in order.

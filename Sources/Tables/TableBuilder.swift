@@ -36,7 +36,7 @@ public struct TableBuildOutcome: Sendable, Codable {
     public var failed: [String: String]
     public var runId: Int64?
     /// Host wall-clock time of this build's run, and the part of it the device spent on
-    /// blocks (load, cold start, warm-up and samples): the rest is per-block overhead (SSH
+    /// blocks (load, cold start, warm-up, calibration and samples): the rest is per-block overhead (SSH
     /// round trips, pushes, process start, result transfer).
     public var wallSeconds: Double
     public var deviceSeconds: Double
@@ -154,7 +154,9 @@ public struct TableBuilder: Sendable {
                 guard let outcome = r.outcome, let layer = layers[key].map(TableLayer.init),
                     let entry = try LatencyTable.entry(tableId: tableId, layer: layer, key: key, resultId: r.record.id!, samples: r.samplesNanoseconds)
                 else { continue }
-                deviceNanoseconds += outcome.loadNanoseconds + outcome.coldStartNanoseconds + outcome.warmupNanoseconds + outcome.measuredNanoseconds
+                deviceNanoseconds +=
+                    outcome.loadNanoseconds + outcome.coldStartNanoseconds + outcome.warmupNanoseconds
+                    + (outcome.calibrationNanoseconds ?? 0) + outcome.measuredNanoseconds
                 seen.insert(key)
                 added.append(entry)
             }

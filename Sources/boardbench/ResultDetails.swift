@@ -13,7 +13,9 @@ enum ResultDetails {
             let repeats = o.repeatsPerSample > 1 ? " of \(o.repeatsPerSample) executions each" : ""
             lines.append(
                 "  samples: \(s.count)\(repeats) over \(Format.duration(Double(o.measuredNanoseconds))), after \(o.warmupRuns) warmups "
-                    + "(\(Format.duration(Double(o.warmupNanoseconds)))); cold start \(Format.duration(Double(o.coldStartNanoseconds)))")
+                    + "(\(Format.duration(Double(o.warmupNanoseconds))))"
+                    + (o.calibrationNanoseconds.map { $0 > 0 ? " and calibration (\(Format.duration(Double($0))))" : "" } ?? "")
+                    + "; cold start \(Format.duration(Double(o.coldStartNanoseconds)))")
             lines.append(
                 "  latency: min \(Format.duration(s.min)), median \(Format.duration(s.median)) "
                     + "[95% CI \(Format.duration(s.medianLow95))–\(Format.duration(s.medianHigh95))], p99 \(Format.duration(s.p99)), "

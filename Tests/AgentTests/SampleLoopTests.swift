@@ -25,6 +25,8 @@ import Testing
         let r = l.run()
         #expect(r.warmupRuns == 5)
         #expect(r.repeatsPerSample == 667)
+        // One trial batch of 667 confirmed the estimate: device time the table build counts.
+        #expect(r.calibrationNanoseconds == 667 * 3_000)
         #expect(r.samples == Array(repeating: 3_000, count: 20))
         #expect(r.offsets == (0..<20).map { Int64($0) * 667 * 3_000 })
         #expect(r.measuredNanoseconds == 20 * 667 * 3_000)
@@ -35,6 +37,7 @@ import Testing
         let (l, clock) = loop(MeasurementSettings(warmupRuns: 2, warmupSeconds: 0, iterations: 10, minSampleMilliseconds: 2), step: 5_000_000)
         let r = l.run()
         #expect(r.repeatsPerSample == 1)
+        #expect(r.calibrationNanoseconds == 0)
         #expect(r.samples == Array(repeating: 5_000_000, count: 10))
         #expect(clock.executions == 12)
     }

@@ -14,6 +14,8 @@ let usage = """
     usage: boardbench-bench run PLAN [--threads N] [--warmup N] [--iterations N] [--profile-iterations N]
            boardbench-bench calibrate [--threads N]
            boardbench-bench kernels [--threads N] [--iterations N]
+           boardbench-bench overhead [--samples N] [--rounds N]
+           boardbench-bench store [--results N] [--samples N] [--rounds N]
     """
 
 func fail(_ message: String) -> Never {
@@ -24,6 +26,7 @@ func fail(_ message: String) -> Never {
 struct Options {
     var words: [String]
     var threads = 1, warmup = 10, iterations = 50, profileIterations = 20
+    var samples = 1_000_000, results = 1000, rounds = 5
 
     init(_ arguments: [String]) {
         words = arguments
@@ -31,6 +34,10 @@ struct Options {
         warmup = option("--warmup", 10)
         iterations = max(1, option("--iterations", 50))
         profileIterations = option("--profile-iterations", 20)
+        let isStore = words.first == "store"
+        samples = max(1, option("--samples", isStore ? 1000 : 1_000_000))
+        results = max(1, option("--results", 1000))
+        rounds = max(1, option("--rounds", isStore ? 3 : 5))
     }
 
     private mutating func option(_ name: String, _ fallback: Int) -> Int {
@@ -254,6 +261,10 @@ case "calibrate":
     emit(calibrate(options))
 case "kernels":
     emit(kernels(options))
+case "overhead":
+    emit(overhead(options))
+case "store":
+    emit(storeIngest(options))
 case "run":
     guard options.words.count == 2 else { fail(usage) }
     emit(run(options.words[1], options))
