@@ -79,21 +79,39 @@ struct ConstTensor: Equatable {
     func reshaped(_ shape: [Int]) -> ConstTensor { ConstTensor(shape: shape, values: values) }
 }
 
+extension Sequence<Int> {
+    /// The element count of a shape: 0 when any extent is 0, else the product, saturating at
+    /// `Int.max` (shapes come from the file; a caller's size limit then refuses them).
+    var elementCount: Int {
+        var product = 1
+        var saturated = false
+        for extent in self {
+            if extent == 0 { return 0 }
+            let (p, overflow) = product.multipliedReportingOverflow(by: extent)
+            if overflow { saturated = true } else { product = p }
+        }
+        return saturated ? Int.max : product
+    }
+}
+
 /// Row-major index helpers shared by folding and lowering.
 enum Layout {
+    /// Row-major strides. They saturate instead of trapping: a shape with a zero extent may
+    /// have others whose product overflows, and an empty tensor's strides are never used.
     static func strides(_ shape: [Int]) -> [Int] {
         var s = [Int](repeating: 1, count: shape.count)
         var acc = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
             s[i] = acc
-            acc *= shape[i]
+            let (product, overflow) = acc.multipliedReportingOverflow(by: shape[i])
+            acc = overflow ? Int.max : product
         }
         return s
     }
 
     /// Calls `body` with each multi-index of `shape` in row-major order and its flat index.
     static func forEachIndex(_ shape: [Int], _ body: ([Int], Int) -> Void) {
-        let total = shape.reduce(1, *)
+        let total = shape.elementCount
         guard total > 0 else { return }
         var index = [Int](repeating: 0, count: shape.count)
         for flat in 0..<total {
@@ -113,7 +131,7 @@ enum Layout {
         let offset = out.count - shape.count
         let st = strides(shape)
         var map: [Int] = []
-        map.reserveCapacity(out.reduce(1, *))
+        map.reserveCapacity(min(out.elementCount, Importer.maxFoldedElements))
         forEachIndex(out) { idx, _ in
             var f = 0
             for i in 0..<shape.count where shape[i] != 1 { f += idx[i + offset] * st[i] }
@@ -126,7 +144,7 @@ enum Layout {
         let st = strides(shape)
         let outShape = perm.map { shape[$0] }
         var map: [Int] = []
-        map.reserveCapacity(shape.reduce(1, *))
+        map.reserveCapacity(min(shape.elementCount, Importer.maxFoldedElements))
         forEachIndex(outShape) { idx, _ in
             var f = 0
             for (o, p) in perm.enumerated() { f += idx[o] * st[p] }
@@ -138,7 +156,7 @@ enum Layout {
     static func sliceMap(_ shape: [Int], starts: [Int], steps: [Int], sizes: [Int]) -> [Int] {
         let st = strides(shape)
         var map: [Int] = []
-        map.reserveCapacity(sizes.reduce(1, *))
+        map.reserveCapacity(min(sizes.elementCount, Importer.maxFoldedElements))
         forEachIndex(sizes) { idx, _ in
             var f = 0
             for a in 0..<shape.count { f += (starts[a] + idx[a] * steps[a]) * st[a] }
@@ -148,9 +166,9 @@ enum Layout {
     }
 
     static func gatherMap(_ shape: [Int], axis: Int, indices: [Int], indicesShape: [Int]) -> (map: [Int], shape: [Int]) {
-        let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *)
+        let outer = shape[..<axis].elementCount, inner = shape[(axis + 1)...].elementCount
         var map: [Int] = []
-        map.reserveCapacity(outer * indices.count * inner)
+        map.reserveCapacity(min([outer, indices.count, inner].elementCount, Importer.maxFoldedElements))
         for o in 0..<outer {
             for i in indices {
                 for k in 0..<inner { map.append((o * shape[axis] + i) * inner + k) }

@@ -168,13 +168,13 @@ extension Importer {
             }
             shape[a] += p.shape[a]
         }
-        let outer = shape[..<a].reduce(1, *)
+        let outer = shape[..<a].elementCount
         let anyFloat = parts.contains { $0.isFloat }
         var floats: [Float] = []
         var ints: [Int64] = []
         for o in 0..<outer {
             for p in parts {
-                let block = p.shape[a...].reduce(1, *)
+                let block = p.shape[a...].elementCount
                 if anyFloat { floats += p.floats[(o * block)..<((o + 1) * block)] } else { ints += p.ints[(o * block)..<((o + 1) * block)] }
             }
         }
@@ -184,8 +184,8 @@ extension Importer {
     private func reduce(_ t: ConstTensor, axes: Set<Int>, keep: Bool, op: String) -> ConstTensor {
         let outFull = t.shape.indices.map { axes.contains($0) ? 1 : t.shape[$0] }
         let outStrides = Layout.strides(outFull)
-        let count = outFull.reduce(1, *)
-        let reducedCount = Double(t.shape.indices.filter(axes.contains).map { t.shape[$0] }.reduce(1, *))
+        let count = outFull.elementCount
+        let reducedCount = Double(t.shape.indices.filter(axes.contains).map { t.shape[$0] }.elementCount)
         var acc = [Double](repeating: op == "ReduceProd" ? 1 : 0, count: count)
         let values = t.isFloat ? t.floats.map(Double.init) : t.ints.map(Double.init)
         Layout.forEachIndex(t.shape) { idx, flat in

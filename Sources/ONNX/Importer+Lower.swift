@@ -22,7 +22,7 @@ extension Importer {
             env[n.outputs[0]] = .constant(ConstTensor(ints: dims, shape: [dims.count]))
             return
         case "Size":
-            env[n.outputs[0]] = .constant(ConstTensor(ints: [Int64(shape(try required(n, 0)).reduce(1, *))], shape: []))
+            env[n.outputs[0]] = .constant(ConstTensor(ints: [Int64(shape(try required(n, 0)).elementCount)], shape: []))
             return
         default:
             break
@@ -189,7 +189,7 @@ extension Importer {
             lowered.nodes[p].attributes["activation"] == nil
         {
             let m = lowered.values[value].shape.last ?? 0
-            if constant.shape.reduce(1, *) == m, constant.shape.last == m,
+            if constant.shape.elementCount == m, constant.shape.last == m,
                 ShapeInference.broadcast(lowered.values[value].shape, constant.shape) == lowered.values[value].shape
             {
                 let bias = lowered.addConstant("\(n.name).bias", ConstTensor(floats: constant.floats, shape: [m]))
@@ -615,7 +615,7 @@ extension Importer {
             try emit(.softmax, [operand(x, name: n.inputs[0])], Attributes(["axis": .int(Int64(a))]), for: n)
             return
         }
-        let flat = [xs[..<a].reduce(1, *), xs[a...].reduce(1, *)]
+        let flat = [xs[..<a].elementCount, xs[a...].elementCount]
         let r = try plainEmit(.reshape, [operand(x, name: n.inputs[0])], ["shape": .ints(flat.map { Int64($0) })], n, suffix: "2d")
         let s = try plainEmit(.softmax, [r], ["axis": .int(1)], n, suffix: "softmax")
         try emit(.reshape, [s], Attributes(["shape": .ints(xs.map { Int64($0) })]), for: n)

@@ -83,7 +83,7 @@ extension Importer {
         let r = Int64(input.count)
         guard -r <= raw, raw <= r else { throw fail(n, "axis \(raw) is out of range for rank \(input.count)") }
         let a = Int(raw < 0 ? raw + r : raw)
-        return [input[..<a].reduce(1, *), input[a...].reduce(1, *)]
+        return [input[..<a].elementCount, input[a...].elementCount]
     }
 
     func transposePerm(_ n: ONNXNode, rank: Int) throws(ImportError) -> [Int] {
