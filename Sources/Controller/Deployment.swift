@@ -44,19 +44,19 @@ public enum Deployment {
         do throws(TransportError) {
             // Touch what is there: `device clean` keeps plans used recently (by mtime).
             let script = #"for f in "$@"; do if [ -f "$f" ]; then touch -c "$f"; sha256sum "$f"; fi; done"#
-            let r = try t.run(["sh", "-c", script, "sh"] + paths, timeoutSeconds: 300)
-            for line in String(decoding: r.stdout, as: UTF8.self).split(separator: "\n") {
-                let parts = line.split(separator: " ", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                let path = parts[1].trimmingCharacters(in: .whitespaces)
-                if path == config.planPath(hash: String(parts[0])) { present.insert(String(parts[0])) }
+            for batch in argumentBatches(paths) {
+                let r = try t.run(["sh", "-c", script, "sh"] + batch, timeoutSeconds: 300)
+                for line in String(decoding: r.stdout, as: UTF8.self).split(separator: "\n") {
+                    let parts = line.split(separator: " ", maxSplits: 1)
+                    guard parts.count == 2 else { continue }
+                    let path = parts[1].trimmingCharacters(in: .whitespaces)
+                    if path == config.planPath(hash: String(parts[0])) { present.insert(String(parts[0])) }
+                }
             }
-            var pushed = 0
-            for (hash, model) in unique where !present.contains(hash) {
-                try t.upload(Data(model.plan), to: config.planPath(hash: hash), mode: 0o644)
-                pushed += 1
-            }
-            return pushed
+            // One batch: over SSH, one SFTP session and a few commands for all of them.
+            let missing = unique.keys.sorted().filter { !present.contains($0) }
+            try t.uploadAll(missing.map { UploadFile(Data(unique[$0]!.plan), to: config.planPath(hash: $0), mode: 0o644) })
+            return missing.count
         } catch {
             throw .transport(error)
         }

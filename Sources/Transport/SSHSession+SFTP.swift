@@ -3,64 +3,92 @@ import Foundation
 
 extension SSHSession {
     public func upload(_ data: Data, to remotePath: String, mode: UInt32) throws(TransportError) {
-        var source = DataChunkSource(data)
-        try upload(from: &source, to: remotePath, mode: mode)
+        try upload([(DataChunkSource(data), remotePath, mode)])
     }
 
     public func uploadFile(at localPath: String, to remotePath: String, mode: UInt32) throws(TransportError) {
-        var source = try FileChunkSource(path: localPath, label: label)
-        try upload(from: &source, to: remotePath, mode: mode)
+        try upload([(try FileChunkSource(path: localPath, label: label), remotePath, mode)])
+    }
+
+    /// Every file in one SFTP session, with one `mkdir` for all their directories and one `mv`
+    /// per 64 KiB of paths: per file, only the SFTP requests remain. A session and two commands
+    /// per file had cost about half a second per plan on loopback (docs/performance.md).
+    public func uploadAll(_ files: [UploadFile]) throws(TransportError) {
+        try upload(files.map { (DataChunkSource($0.data), $0.remotePath, $0.mode) })
     }
 
     /// Time allowed for the small helper commands (mkdir, mv) run around an upload.
     private var helperTimeout: Double { Double(max(10, endpoint.connectTimeoutSeconds * 3)) }
 
-    /// Upload to a hidden sibling, then `mv -f` over exec: libssh 0.10's sftp_rename fails
-    /// when the target exists, and mv's rename(2) replaces it atomically.
-    private func upload(
-        from source: inout some ChunkSource, to remotePath: String, mode: UInt32
-    ) throws(TransportError) {
-        guard let (directory, basename) = splitRemotePath(remotePath) else {
-            throw .invalidArgument(label: label, reason: "upload target \(remotePath) names no file")
+    /// Each file goes to a hidden sibling, then `mv -f` over exec moves them all: libssh 0.10's
+    /// sftp_rename fails when the target exists, and mv's rename(2) replaces it atomically.
+    /// On failure the temporaries are removed best-effort; targets already moved stay.
+    private func upload(_ files: [(source: any ChunkSource, remotePath: String, mode: UInt32)]) throws(TransportError) {
+        guard let first = files.first else { return }
+        var targets: [(directory: String, basename: String)] = []
+        var directories: [String] = []
+        for file in files {
+            guard let target = splitRemotePath(file.remotePath) else {
+                throw .invalidArgument(label: label, reason: "upload target \(file.remotePath) names no file")
+            }
+            targets.append(target)
+            if !directories.contains(target.directory) { directories.append(target.directory) }
         }
-        try runHelper(["mkdir", "-p", "--", directory], path: remotePath)
-        let temporary = temporarySibling(directory: directory, basename: basename)
+        for batch in argumentBatches(directories) { try runHelper(["mkdir", "-p", "--"] + batch, path: first.remotePath) }
 
-        guard let sftp = sftp_new(session) else { throw sftpError(nil, temporary, "cannot start SFTP") }
+        guard let sftp = sftp_new(session) else { throw sftpError(nil, first.remotePath, "cannot start SFTP") }
         defer { sftp_free(sftp) }
-        guard sftp_init(sftp) == SSH_OK else { throw sftpError(sftp, temporary, "cannot start SFTP") }
+        guard sftp_init(sftp) == SSH_OK else { throw sftpError(sftp, first.remotePath, "cannot start SFTP") }
+        var staged: [String] = []
+        do throws(TransportError) {
+            var moves: [String] = []
+            for (i, file) in files.enumerated() {
+                let temporary = temporarySibling(directory: targets[i].directory, basename: targets[i].basename)
+                var source = file.source
+                try writeTemporary(sftp, from: &source, to: temporary, target: file.remotePath, mode: file.mode) { staged.append(temporary) }
+                moves += [temporary, file.remotePath]
+            }
+            // Pairs of (temporary, target); each `mv -f` replaces its target atomically.
+            let script = #"while [ "$#" -ge 2 ]; do mv -f -- "$1" "$2" || exit 1; shift 2; done"#
+            for batch in argumentBatches(moves, unit: 2) { try runHelper(["sh", "-c", script, "mv"] + batch, path: first.remotePath) }
+        } catch {
+            // Best-effort cleanup: the original error is what the caller needs to see.
+            for temporary in staged { _ = sftp_unlink(sftp, temporary) }
+            throw error
+        }
+    }
+
+    /// Writes one source to `temporary` (created with O_EXCL), then chmods it to `mode`;
+    /// `created` runs once the file exists, so the caller can remove it on a later failure.
+    private func writeTemporary(
+        _ sftp: sftp_session, from source: inout any ChunkSource, to temporary: String, target: String, mode: UInt32, created: () -> Void
+    ) throws(TransportError) {
         // `mv -f file dir` would move the upload *into* an existing directory instead of failing.
-        if let attributes = sftp_stat(sftp, remotePath) {
+        if let attributes = sftp_stat(sftp, target) {
             let isDirectory = attributes.pointee.type == UInt8(SSH_FILEXFER_TYPE_DIRECTORY)
             sftp_attributes_free(attributes)
-            if isDirectory { throw .sftp(label: label, path: remotePath, reason: "the target is a directory") }
+            if isDirectory { throw .sftp(label: label, path: target, reason: "the target is a directory") }
         }
-
-        var file: sftp_file?
-        do throws(TransportError) {
-            // O_EXCL: never write through a file (or symlink) someone else placed at the temp name.
-            file = sftp_open(sftp, temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-            guard let handle = file else { throw sftpError(sftp, temporary, "cannot create") }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: uploadChunkSize, alignment: 16)
-            defer { buffer.deallocate() }
-            while true {
-                let count = try source.read(into: buffer)
-                if count == 0 { break }
-                try write(handle, buffer.baseAddress!, count, sftp: sftp, path: temporary, target: remotePath)
-            }
-            file = nil
-            // sftp_close frees the handle even when it reports an error.
-            guard sftp_close(handle) == SSH_OK else { throw writeFailure(sftp, temporary, target: remotePath, needed: 1, "cannot close") }
-            // chmod after writing: the open mode is subject to the server's umask.
-            guard sftp_chmod(sftp, temporary, mode_t(mode)) == SSH_OK else {
-                throw sftpError(sftp, temporary, "cannot chmod to \(String(mode, radix: 8))")
-            }
-            try runHelper(["mv", "-f", "--", temporary, remotePath], path: remotePath)
-        } catch {
-            if let handle = file { _ = sftp_close(handle) }
-            // Best-effort cleanup: the original error is what the caller needs to see.
-            _ = sftp_unlink(sftp, temporary)
-            throw error
+        // O_EXCL: never write through a file (or symlink) someone else placed at the temp name.
+        guard let handle = sftp_open(sftp, temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600) else {
+            throw sftpError(sftp, temporary, "cannot create")
+        }
+        created()
+        var open: sftp_file? = handle
+        defer { if let open { _ = sftp_close(open) } }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: uploadChunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try source.read(into: buffer)
+            if count == 0 { break }
+            try write(handle, buffer.baseAddress!, count, sftp: sftp, path: temporary, target: target)
+        }
+        open = nil
+        // sftp_close frees the handle even when it reports an error.
+        guard sftp_close(handle) == SSH_OK else { throw writeFailure(sftp, temporary, target: target, needed: 1, "cannot close") }
+        // chmod after writing: the open mode is subject to the server's umask.
+        guard sftp_chmod(sftp, temporary, mode_t(mode)) == SSH_OK else {
+            throw sftpError(sftp, temporary, "cannot chmod to \(String(mode, radix: 8))")
         }
     }
 

@@ -44,3 +44,27 @@ func temporarySibling(directory: String, basename: String) -> String {
     let name = ".\(basename).tmp-\(random)"
     return directory == "/" ? "/" + name : directory + "/" + name
 }
+
+/// Splits `arguments` into batches whose shell-quoted text stays under `limit` bytes, keeping
+/// each group of `unit` consecutive arguments in one batch. An SSH command reaches the board
+/// as the one argument of `sh -c`, and Linux refuses a single argument over 128 KiB
+/// (MAX_ARG_STRLEN): a thousand plan paths in one command came close.
+public func argumentBatches(_ arguments: [String], unit: Int = 1, limit: Int = 64 * 1024) -> [[String]] {
+    var batches: [[String]] = []
+    var current: [String] = []
+    var size = 0
+    var index = 0
+    while index < arguments.count {
+        let group = Array(arguments[index..<min(index + max(unit, 1), arguments.count)])
+        let groupSize = group.reduce(0) { $0 + shellQuote(argument: $1).utf8.count + 1 }
+        if !current.isEmpty && size + groupSize > limit {
+            batches.append(current)
+            (current, size) = ([], 0)
+        }
+        current += group
+        size += groupSize
+        index += group.count
+    }
+    if !current.isEmpty { batches.append(current) }
+    return batches
+}

@@ -54,9 +54,32 @@ public protocol DeviceTransport: AnyObject {
 
     /// Same as `upload(_:to:mode:)`, streaming the local file in chunks instead of loading it whole.
     func uploadFile(at localPath: String, to remotePath: String, mode: UInt32) throws(TransportError)
+
+    /// `upload(_:to:mode:)` for each file, amortised where the transport can (one SFTP session,
+    /// one mkdir, batched moves over SSH). Each file is still replaced atomically; on failure
+    /// files already moved stay and the rest keep their old contents.
+    func uploadAll(_ files: [UploadFile]) throws(TransportError)
+}
+
+/// One file of `uploadAll`.
+public struct UploadFile: Sendable {
+    public var data: Data
+    public var remotePath: String
+    public var mode: UInt32
+
+    public init(_ data: Data, to remotePath: String, mode: UInt32) {
+        self.data = data
+        self.remotePath = remotePath
+        self.mode = mode
+    }
 }
 
 extension DeviceTransport {
+    /// One upload after another, for transports where each costs nothing extra.
+    public func uploadAll(_ files: [UploadFile]) throws(TransportError) {
+        for file in files { try upload(file.data, to: file.remotePath, mode: file.mode) }
+    }
+
     /// `run` without stdin.
     public func run(_ argv: [String], timeoutSeconds: Double) throws(TransportError) -> CommandResult {
         try run(argv, stdin: nil, timeoutSeconds: timeoutSeconds)

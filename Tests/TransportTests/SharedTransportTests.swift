@@ -30,3 +30,17 @@ struct SSHTransportTests {
         }
     }
 }
+
+@Test func argumentBatchesStayUnderTheLimitAndKeepGroupsWhole() {
+    let args = (0..<1000).map { "/home/pi/.boardbench/models/\(String(repeating: "f", count: 64))-\($0).plan" }
+    let batches = argumentBatches(args, unit: 2, limit: 8 * 1024)
+    #expect(batches.count > 1)
+    #expect(Array(batches.joined()) == args)
+    for batch in batches {
+        #expect(batch.count % 2 == 0)
+        #expect(batch.reduce(0) { $0 + $1.utf8.count + 3 } <= 8 * 1024)
+    }
+    // One argument longer than the limit still goes, alone.
+    #expect(argumentBatches([String(repeating: "x", count: 100), "y"], limit: 10) == [[String(repeating: "x", count: 100)], ["y"]])
+    #expect(argumentBatches([]).isEmpty)
+}

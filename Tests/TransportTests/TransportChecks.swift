@@ -22,6 +22,8 @@ enum TransportCheck: String, CaseIterable, Sendable, CustomStringConvertible {
     case failedUploadLeavesNoTempFile
     case uploadOntoDirectoryFails
     case uploadToAFullDiskSaysSoAndLeavesNothing
+    case uploadAllWritesEveryFileWithItsMode
+    case uploadAllOntoADirectoryLeavesEverythingAsItWas
 
     var description: String { rawValue }
 
@@ -171,6 +173,38 @@ enum TransportCheck: String, CaseIterable, Sendable, CustomStringConvertible {
             #expect(error != nil)
             #expect(try listDirectory(transport, scratch) == ["adir"])
             #expect(try listDirectory(transport, target) == ["inner"])
+
+        case .uploadAllWritesEveryFileWithItsMode:
+            // Two directories (one new), a target replaced, enough files for several mv batches
+            // of the SSH transport (64 KiB of quoted paths each).
+            let models = scratch + "/models", other = scratch + "/other dir"
+            try transport.upload(Data("old".utf8), to: models + "/a.plan", mode: 0o600)
+            var files = [UploadFile(Data("A".utf8), to: models + "/a.plan", mode: 0o644), UploadFile(Data("B".utf8), to: other + "/b", mode: 0o755)]
+            let long = String(repeating: "p", count: 200)
+            for i in 0..<400 { files.append(UploadFile(Data("\(i)".utf8), to: models + "/\(long)-\(i).plan", mode: 0o644)) }
+            try transport.uploadAll(files)
+            try expectRemoteFile(transport, models + "/a.plan", equals: Data("A".utf8), mode: "644")
+            try expectRemoteFile(transport, other + "/b", equals: Data("B".utf8), mode: "755")
+            try expectRemoteFile(transport, models + "/\(long)-399.plan", equals: Data("399".utf8), mode: "644")
+            let listed = try listDirectory(transport, models)
+            #expect(listed.count == 401 && !listed.contains { $0.hasPrefix(".") }, "\(listed.count) entries")
+            try transport.uploadAll([])
+
+        case .uploadAllOntoADirectoryLeavesEverythingAsItWas:
+            let dir = scratch + "/batch"
+            _ = try transport.run(["mkdir", "-p", dir + "/taken/inner"], timeoutSeconds: 20)
+            try transport.upload(Data("old".utf8), to: dir + "/first", mode: 0o644)
+            let error = expectTransportError({ if case .sftp = $0 { true } else { false } }) {
+                try transport.uploadAll([
+                    UploadFile(Data("new".utf8), to: dir + "/first", mode: 0o644), UploadFile(Data("x".utf8), to: dir + "/taken", mode: 0o644),
+                ])
+            }
+            #expect(error?.description.contains("directory") == true, "\(String(describing: error))")
+            // Over SSH the files are staged before any move, so nothing changed and no temporary is left.
+            if transport is SSHSession {
+                try expectRemoteFile(transport, dir + "/first", equals: Data("old".utf8), mode: "644")
+            }
+            #expect(try listDirectory(transport, dir).sorted() == ["first", "taken"])
 
         case .uploadToAFullDiskSaysSoAndLeavesNothing:
             // The "device" is this machine: a 64 KiB tmpfs in its scratch directory fills up.
