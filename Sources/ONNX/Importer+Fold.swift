@@ -18,6 +18,10 @@ extension Importer {
     }
 
     func fold(_ n: ONNXNode, _ ins: [ConstTensor?]) throws(ImportError) -> [ConstTensor] {
+        // Every map below walks shapes and indexes values: both must agree before any does.
+        for case let t? in ins where !t.isConsistent {
+            throw fail(n, "a constant input holds \(t.count) values but its shape is \(t.shape)")
+        }
         func x(_ i: Int) throws(ImportError) -> ConstTensor {
             guard i < ins.count, let t = ins[i] else { throw fail(n, "input \(i) is missing") }
             return t
@@ -131,6 +135,10 @@ extension Importer {
             let c = try x(0), a = try x(1), b = try x(2)
             guard let ab = ShapeInference.broadcast(a.shape, b.shape), let shape = ShapeInference.broadcast(c.shape, ab) else {
                 throw fail(n, "shapes \(c.shape), \(a.shape), \(b.shape) do not broadcast")
+            }
+            _ = try foldable(n, shape)
+            for t in [c, a, b] where !t.isConsistent {
+                throw fail(n, "a constant input holds \(t.count) values but its shape is \(t.shape)")
             }
             let cm = Layout.broadcastMap(from: c.shape, to: shape), am = Layout.broadcastMap(from: a.shape, to: shape)
             let bm = Layout.broadcastMap(from: b.shape, to: shape)
@@ -270,10 +278,12 @@ extension Importer {
         return (lo?.floats.first ?? -.infinity, hi?.floats.first ?? .infinity)
     }
 
-    /// Largest tensor folded at compile time: 16 Mi elements. A model that computes a bigger
-    /// constant from constants is refused rather than allocating gigabytes (found by fuzzing:
-    /// Expand to [3, 2147483647] asked for 51 GB).
-    static let maxFoldedElements = 1 << 24
+    /// Largest tensor folded at compile time: 4 Mi elements (16 MiB of floats). A model that
+    /// computes a bigger constant from constants is refused rather than allocating gigabytes
+    /// (found by fuzzing: Expand to [3, 2147483647] asked for 51 GB). It was 16 Mi until a
+    /// fuzzed Where of 14 M elements took 18 s to fold in a debug build; folding is for shape
+    /// arithmetic and small constants, weights arrive as initializers.
+    static let maxFoldedElements = 1 << 22
 
     /// The element count of `shape`, or an error naming the node when a dimension is negative,
     /// the product overflows or it is too big to fold.
