@@ -139,7 +139,12 @@ extension Importer {
         let count = n.outputs.count
         let dim = input[a]
         if let given {
-            guard given.count == count, given.allSatisfy({ $0 > 0 }), given.reduce(0, +) == Int64(dim) else {
+            // Summed with overflow checks: the sizes come from the file as any Int64s.
+            let (total, overflow) = given.reduce((Int64(0), false)) { acc, size in
+                let (sum, o) = acc.0.addingReportingOverflow(size)
+                return (sum, acc.1 || o)
+            }
+            guard given.count == count, given.allSatisfy({ $0 > 0 }), !overflow, total == Int64(dim) else {
                 throw fail(n, "split \(given) does not partition \(dim) into \(count) non-empty parts")
             }
             return given.map { Int($0) }
