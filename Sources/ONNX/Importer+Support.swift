@@ -95,10 +95,10 @@ extension Importer {
                 return "coordinate_transformation_mode \(c) is not supported"
             }
             if let c = str("nearest_mode"), ResizeNearestMode.onnxNames[c] == nil { return "nearest_mode \(c) is not supported" }
-            if (1..<n.inputs.count).contains(where: { !isConstant($0) }) { return "roi, scales and sizes must be constants" }
+            if n.inputs.indices.dropFirst().contains(where: { !isConstant($0) }) { return "roi, scales and sizes must be constants" }
         case "Pad":
             if let m = str("mode"), !["constant", "reflect", "edge"].contains(m) { return "mode \(m) is not supported" }
-            if (1..<n.inputs.count).contains(where: { !isConstant($0) }) { return "pads, value and axes must be constants" }
+            if n.inputs.indices.dropFirst().contains(where: { !isConstant($0) }) { return "pads, value and axes must be constants" }
         case "Gather":
             if !isConstant(1) { return "indices must be constants (embedding lookups of runtime ids are not supported)" }
         case "Cast":
@@ -106,10 +106,10 @@ extension Importer {
                 return "casting a runtime tensor to \(ONNXDataType(rawValue: Int32(to)).map(\.name) ?? "type \(to)") is not supported (float32 only)"
             }
         case "Reshape", "Expand", "Slice", "Squeeze", "Unsqueeze", "Split", "ReduceMean", "Clip", "Tile":
-            if (1..<n.inputs.count).contains(where: { !isConstant($0) }) { return "shape, axes and bound inputs must be constants" }
+            if n.inputs.indices.dropFirst().contains(where: { !isConstant($0) }) { return "shape, axes and bound inputs must be constants" }
         case "LayerNormalization":
             if used(1) || used(2) { return "the Mean and InvStdDev outputs are not supported" }
-            if (1..<n.inputs.count).contains(where: { !isConstant($0) }) { return "scale and bias must be constants" }
+            if n.inputs.indices.dropFirst().contains(where: { !isConstant($0) }) { return "scale and bias must be constants" }
         case "Dropout":
             if used(1) { return "the mask output is not supported" }
         case "Gelu":
