@@ -162,6 +162,8 @@ extension Importer {
                 axes = Array(t.shape.indices)
             }
             return [reduce(t, axes: Set(axes), keep: try int(n, "keepdims", 1) == 1, op: n.opType)]
+        case "Clip":
+            return [try clip(n, try x(0), ins)]
         default:
             return [try elementwise(n, ins.compactMap { $0 })]
         }
@@ -210,15 +212,13 @@ extension Importer {
     /// Unary and n-ary elementwise ops with NumPy broadcasting, on ints or floats.
     private func elementwise(_ n: ONNXNode, _ ins: [ConstTensor]) throws(ImportError) -> ConstTensor {
         guard let first = ins.first else { throw fail(n, "no inputs") }
-        if ins.count == 1 || ["Clip"].contains(n.opType) {
-            return try unary(n, first, ins)
-        }
+        if ins.count == 1 { return try unary(n, first) }
         var acc = first
         for next in ins.dropFirst() { acc = try binary(n, acc, next) }
         return acc
     }
 
-    private func unary(_ n: ONNXNode, _ t: ConstTensor, _ ins: [ConstTensor]) throws(ImportError) -> ConstTensor {
+    private func unary(_ n: ONNXNode, _ t: ConstTensor) throws(ImportError) -> ConstTensor {
         if !t.isFloat {
             let v = t.ints
             let out: [Int64]
@@ -229,10 +229,7 @@ extension Importer {
             case "Not": out = v.map { $0 == 0 ? 1 : 0 }
             case "Relu": out = v.map { max($0, 0) }
             case "Floor", "Ceil": out = v
-            case "Clip":
-                let lo = ins.count > 1 ? ins[1].ints[0] : Int64.min, hi = ins.count > 2 ? ins[2].ints[0] : Int64.max
-                out = v.map { min(max($0, lo), hi) }
-            default: return try unary(n, ConstTensor(floats: t.floats, shape: t.shape), ins)
+            default: return try unary(n, ConstTensor(floats: t.floats, shape: t.shape))
             }
             return ConstTensor(ints: out, shape: t.shape)
         }
@@ -261,12 +258,24 @@ extension Importer {
         case "Gelu":
             let tanh = try string(n, "approximate", "none") == "tanh"
             if tanh { f = { Importer.geluTanh($0) } } else { f = { Importer.geluExact($0) } }
-        case "Clip":
-            let (lo, hi) = try clipBounds(n, ins.count > 1 ? ins[1] : nil, ins.count > 2 ? ins[2] : nil)
-            f = { min(max($0, lo), hi) }
         default: throw fail(n, "cannot be evaluated at compile time")
         }
         return ConstTensor(floats: t.floats.map(f), shape: t.shape)
+    }
+
+    /// Clip with its bounds by position: an omitted min (an empty input name) must not make the
+    /// max the min, and a bound must hold exactly one value.
+    private func clip(_ n: ONNXNode, _ t: ConstTensor, _ ins: [ConstTensor?]) throws(ImportError) -> ConstTensor {
+        let lo = ins.count > 1 ? ins[1] : nil, hi = ins.count > 2 ? ins[2] : nil
+        for case let bound? in [lo, hi] where bound.count != 1 {
+            throw fail(n, "a bound must be one value; it has \(bound.count)")
+        }
+        if !t.isFloat && opset >= 11 {
+            let (l, h) = (lo?.ints.first ?? .min, hi?.ints.first ?? .max)
+            return ConstTensor(ints: t.ints.map { min(max($0, l), h) }, shape: t.shape)
+        }
+        let (l, h) = try clipBounds(n, lo, hi)
+        return ConstTensor(floats: t.floats.map { min(max($0, l), h) }, shape: t.shape)
     }
 
     static func geluExact(_ x: Float) -> Float { 0.5 * x * (1 + ScalarMath.erf(x * 0.707_106_78)) }
