@@ -119,14 +119,37 @@ public final class SQLiteStore: ResultStore {
             var r = result
             try r.insert(db)
             let id = r.id!
-            let statement = try db.makeStatement(sql: "INSERT INTO sample (resultId, seq, latencyNanoseconds, offsetNanoseconds) VALUES (?, ?, ?, ?)")
-            for (i, latency) in samples.enumerated() {
-                try statement.execute(arguments: [id, i, latency, i < offsets.count ? offsets[i] : 0])
-            }
+            try Self.insertSamples(db, resultId: id, samples: samples, offsets: offsets)
             try db.execute(
                 sql: "UPDATE runItem SET state = 'done', error = NULL, updatedAtUnixNanoseconds = ? WHERE runId = ? AND device = ? AND benchmark = ?",
                 arguments: [Self.now(), result.runId, result.device, result.benchmark])
             return id
+        }
+    }
+
+    /// Rows of `sample` one INSERT statement writes: a statement per row spent most of the
+    /// ingest time stepping SQLite and building arguments (Benchmarks/harness.py, "store").
+    static let samplesPerStatement = 64
+
+    static func insertSamples(_ db: Database, resultId: Int64, samples: [Int64], offsets: [Int64]) throws {
+        let prefix = "INSERT INTO sample (resultId, seq, latencyNanoseconds, offsetNanoseconds) VALUES "
+        let batch = samplesPerStatement
+        let wide = try db.cachedStatement(sql: prefix + Array(repeating: "(?, ?, ?, ?)", count: batch).joined(separator: ", "))
+        let single = try db.cachedStatement(sql: prefix + "(?, ?, ?, ?)")
+        var values: [(any DatabaseValueConvertible)?] = []
+        values.reserveCapacity(4 * batch)
+        var start = 0
+        while start < samples.count {
+            let count = min(batch, samples.count - start)
+            let statement = count == batch ? wide : single
+            for i in start..<(start + (count == batch ? batch : 1)) {
+                values += [resultId, i, samples[i], i < offsets.count ? offsets[i] : 0]
+            }
+            // The arguments match the statement by construction: skip GRDB's validation.
+            statement.setUncheckedArguments(StatementArguments(values))
+            try statement.execute()
+            values.removeAll(keepingCapacity: true)
+            start += count == batch ? batch : 1
         }
     }
 
