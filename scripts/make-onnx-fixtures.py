@@ -414,6 +414,12 @@ def _(c):
 
 
 simple("clip_none", 13, "Clip with neither min nor max: identity", "Clip", [1, 3, 4, 4])
+
+
+@case("clip_folded_max_only", 13, "Clip of constants with only max (min left empty), folded at compile time, then added to the input")
+def _(c):
+    k = c.op("Clip", [c.const([-3.0, -1.0, 1.0, 3.0]), "", c.const(2.0)])
+    c.output(c.op("Add", [c.input([1, 4]), k]))
 simple("leakyrelu_alpha", 13, "LeakyRelu alpha 0.1", "LeakyRelu", [1, 3, 4, 4], alpha=0.1)
 simple(
     "hardsigmoid_alpha_beta",
