@@ -24,8 +24,8 @@ public enum MemoryProbe {
     /// each time a mapped block is freed, so the second load of a model puts its weights on the
     /// heap, and freed heap stays resident: a model's load memory then read 18 MiB, 0 or 6 MiB
     /// depending on its place in the profile. Fixed thresholds keep every large block a mapping
-    /// of its own, returned when freed. Call once, before any benchmark; false when the C
-    /// library has no mallopt (figures then carry the allocator's history).
+    /// of its own, returned when freed. Idempotent and cheap: the agent calls it before each
+    /// load; false when the C library has no mallopt (figures then carry the allocator's history).
     @discardableResult
     public static func fixAllocatorThresholds() -> Bool {
         cplatform_malloc_fix_thresholds(mappedBlockBytes) == 0

@@ -140,16 +140,17 @@ public final class SQLiteStore: ResultStore {
         values.reserveCapacity(4 * batch)
         var start = 0
         while start < samples.count {
-            let count = min(batch, samples.count - start)
-            let statement = count == batch ? wide : single
-            for i in start..<(start + (count == batch ? batch : 1)) {
+            // Whole batches through the wide statement, the tail row by row.
+            let rows = samples.count - start >= batch ? batch : 1
+            for i in start..<(start + rows) {
                 values += [resultId, i, samples[i], i < offsets.count ? offsets[i] : 0]
             }
             // The arguments match the statement by construction: skip GRDB's validation.
+            let statement = rows == batch ? wide : single
             statement.setUncheckedArguments(StatementArguments(values))
             try statement.execute()
             values.removeAll(keepingCapacity: true)
-            start += count == batch ? batch : 1
+            start += rows
         }
     }
 

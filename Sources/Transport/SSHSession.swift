@@ -70,7 +70,7 @@ public final class SSHSession: DeviceTransport {
         var processConfig = false
         var verbosity = Int32(SSH_LOG_NOLOG)
         // Nagle's algorithm against the peer's delayed ACK held each synchronous SFTP write for
-        // up to 40 ms: 1 MB/s uploads on loopback (docs/performance.md, "Deploying").
+        // up to 40 ms: 1 MB/s uploads on loopback (docs/performance.md, "Deployment").
         var noDelay: Int32 = 1
         let results: [(String, Int32)] = [
             ("host", ssh_options_set(session, SSH_OPTIONS_HOST, endpoint.host)),

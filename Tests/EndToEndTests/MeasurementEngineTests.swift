@@ -9,15 +9,22 @@ struct MeasurementEngineTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("ProbesTests/Fixtures")
 
-    @Test func countersEnergyAndEnvironmentReachTheStore() throws {
-        let board = try SSHServer(name: "engine")
-        let workspace = try CommandLineTool.temporaryDirectory("bb-engine")
-        func cli(_ args: [String]) throws -> CommandLineTool.Result { try CommandLineTool.run(args + ["--workspace", workspace.path]) }
-        let enrol = try cli([
-            "device", "enrol", "orin", "--host", "127.0.0.1", "--port", "\(board.port)", "--user", board.user,
-            "--identity", board.clientKeyPath, "--workdir", board.workdir + "/bb", "--accept-new-host-key",
+    /// A fresh sshd board enrolled as `device` in a fresh workspace; the caller keeps the server alive.
+    func enrolledBoard(_ name: String, device: String) throws -> (board: SSHServer, workspace: URL) {
+        let board = try SSHServer(name: name)
+        let workspace = try CommandLineTool.temporaryDirectory("bb-\(name)")
+        let enrol = try CommandLineTool.run([
+            "device", "enrol", device, "--host", "127.0.0.1", "--port", "\(board.port)", "--user", board.user,
+            "--identity", board.clientKeyPath, "--workdir", board.workdir + "/bb", "--accept-new-host-key", "--workspace", workspace.path,
         ])
         #expect(enrol.status == 0, "\(enrol.stderr)")
+        return (board, workspace)
+    }
+
+    @Test func countersEnergyAndEnvironmentReachTheStore() throws {
+        let (board, workspace) = try enrolledBoard("engine", device: "orin")
+        defer { withExtendedLifetime(board) {} }
+        func cli(_ args: [String]) throws -> CommandLineTool.Result { try CommandLineTool.run(args + ["--workspace", workspace.path]) }
         // Point the device at the Orin fixture: VDD_IN reads 5080 mV × 1176 mA = 5.974 W.
         let deviceFile = workspace.appendingPathComponent("Devices/orin.yaml")
         let text = try String(contentsOf: deviceFile, encoding: .utf8)
@@ -76,14 +83,9 @@ struct MeasurementEngineTests {
     /// threshold once put a second load's weights on a heap that kept freed pages, so the same
     /// model read 18 MiB, then 0, then 6 MiB; the agent now fixes the thresholds and trims.
     @Test func memoryFiguresDoNotDependOnWhatRanBefore() throws {
-        let board = try SSHServer(name: "memory")
-        let workspace = try CommandLineTool.temporaryDirectory("bb-memory")
+        let (board, workspace) = try enrolledBoard("memory", device: "b")
+        defer { withExtendedLifetime(board) {} }
         func cli(_ args: [String]) throws -> CommandLineTool.Result { try CommandLineTool.run(args + ["--workspace", workspace.path]) }
-        let enrol = try cli([
-            "device", "enrol", "b", "--host", "127.0.0.1", "--port", "\(board.port)", "--user", board.user,
-            "--identity", board.clientKeyPath, "--workdir", board.workdir + "/bb", "--accept-new-host-key",
-        ])
-        #expect(enrol.status == 0, "\(enrol.stderr)")
         let order = ["mlp", "tiny-cnn", "mlp", "mlp", "tiny-cnn", "mlp"]
         let profile = workspace.appendingPathComponent("memory.yaml")
         let settings = "  warmupRuns: 0\n  warmupSeconds: 0\n  minSampleMilliseconds: 0\n  iterations: 2\n  counters: []\n  energy: false\n"

@@ -19,6 +19,18 @@ import Testing
             arenaBytes: 64, weightBytes: 32)
     }
 
+    /// Samples go in whole batches of `samplesPerStatement` rows and a tail row by row: both
+    /// paths, and a short offsets list, come back in order.
+    @Test func manySamplesRoundTripAcrossBatches() throws {
+        let store = try SQLiteStore(inMemory: ())
+        let id = try run(store)
+        let samples = (0..<(2 * 64 + 5)).map { Int64(1000 - $0) }
+        try store.recordResult(result(id, "a"), samples: samples, offsets: Array(samples.indices.map { Int64($0) * 7 }.prefix(100)))
+        let stored = try store.run(id).results[0]
+        #expect(stored.samplesNanoseconds == samples)
+        #expect(stored.offsetsNanoseconds == samples.indices.map { $0 < 100 ? Int64($0) * 7 : 0 })
+    }
+
     @Test func resultsAndSamplesRoundTripInOrder() throws {
         let store = try SQLiteStore(inMemory: ())
         let id = try run(store)
