@@ -89,10 +89,13 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "ModelPlan"], swiftSettings: strict),
         .testTarget(name: "SpacesTests", dependencies: ["Spaces", "Runtime"], swiftSettings: strict),
         .testTarget(name: "ProbesTests", dependencies: ["Probes", "BenchTestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "BenchTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "AgentTests", dependencies: ["Agent", "BenchTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
-        .testTarget(name: "ControllerTests", dependencies: ["Controller", "Runtime", "BenchTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ControllerTests", dependencies: ["Controller", "Runtime", "BenchTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .testTarget(name: "TablesTests", dependencies: ["Tables", "Spaces"], swiftSettings: strict),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "BenchTestSupport"], exclude: ["Snapshots"], swiftSettings: strict),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzTargets"], swiftSettings: strict),

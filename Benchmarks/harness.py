@@ -13,11 +13,11 @@ real sshd boards on loopback started the way scripts/soak.py starts them. Sectio
   start      agent process start (`boardbench-agent version`, median of 20), and over SSH the
              time from launching `boardbench run` to the first benchmark's start on the board
              (connect, agent check, plan push, session start), a one-benchmark profile.
-  tables     `table build` over SSH: a small space, ofa-mbv3 at one resolution, and (without
-             --quick) ofa-mbv3 at every resolution. Each in a fresh store: blocks, wall time,
+  tables     `table build` over SSH: a small space, ofa-mbv3 at one and at five resolutions, and
+             (without --quick) ofa-mbv3 at every resolution. Each in a fresh store: blocks, wall time,
              the device's time from the store (load, cold start, warm-up, calibration,
              samples), its share of the wall time, blocks per minute, store bytes.
-  scale      one `boardbench run` over 1, 2, 4, 8 boards of the test-only sleeping workload (so
+  scale      `boardbench run` over 1, 2, 4, 8 boards of the test-only sleeping workload (so
              boards do not compete for the cores): wall time against one board, and the host
              process's CPU time and peak RSS (wait4 rusage), per board.
 
@@ -150,7 +150,8 @@ def section_start(lab):
 
 
 def section_tables(lab, quick):
-    builds = [("mini", None), ("ofa-mbv3", "224")] + ([] if quick else [("ofa-mbv3", None)])
+    # Four sizes (31, 96, about 450 and 1 257 blocks) show how build time and store size grow.
+    builds = [("mini", None), ("ofa-mbv3", "224"), ("ofa-mbv3", "160,176,192,208,224")] + ([] if quick else [("ofa-mbv3", None)])
     board = lab.board()
     rows = []
     for space, resolutions in builds:
@@ -173,6 +174,8 @@ def section_tables(lab, quick):
 
 
 def section_scale(lab, counts, benchmarks, sleep_ms, iterations):
+    """Per board count, two runs in one workspace: the first pushes the plan to every board
+    (first contact), the repeat finds it there (the steady state of a farm)."""
     rows = []
     for k in counts:
         while len(lab.boards) < k + 2:  # boards of earlier sections stay; use fresh ones
@@ -183,16 +186,22 @@ def section_scale(lab, counts, benchmarks, sleep_ms, iterations):
         profile = os.path.join(ws, "scale.yaml")
         sleeping_profile(profile, benchmarks, sleep_ms, iterations)
         devices = [a for b in boards for a in ("--device", b.name)]
-        wall, cpu, rss, _, _ = lab.cli(["run", "--profile", profile, "-q"] + devices, ws, env)
-        with sqlite3.connect(env["BOARDBENCH_DB"]) as db:
-            stored = db.execute("SELECT count(*) FROM result WHERE status = 'ok'").fetchone()[0]
-        rows.append({"boards": k, "wallSeconds": wall, "hostCPUSeconds": cpu, "hostCPUSecondsPerBoard": cpu / k, "hostPeakRSSMiB": rss,
-                     "results": stored, "expected": k * benchmarks})
-    base = rows[0]["wallSeconds"]
-    for r in rows:
-        r["wallRelativeToOne"] = r["wallSeconds"] / base
+        row = {"boards": k}
+        for phase in ("first", "repeat"):
+            wall, cpu, rss, _, _ = lab.cli(["run", "--profile", profile, "-q"] + devices, ws, env)
+            with sqlite3.connect(env["BOARDBENCH_DB"]) as db:
+                run_id = db.execute("SELECT max(id) FROM run").fetchone()[0]
+                stored = db.execute("SELECT count(*) FROM result WHERE status = 'ok' AND runId = ?", (run_id,)).fetchone()[0]
+            row[phase] = {"wallSeconds": wall, "hostCPUSeconds": cpu, "hostCPUSecondsPerBoard": cpu / k, "hostPeakRSSMiB": rss,
+                          "results": stored, "expected": k * benchmarks}
+        rows.append(row)
+    for phase in ("first", "repeat"):
+        base = rows[0][phase]["wallSeconds"]
+        for r in rows:
+            r[phase]["wallRelativeToOne"] = r[phase]["wallSeconds"] / base
+    # Each benchmark sleeps once more than `iterations`: its cold-start execution.
     return {"benchmarksPerBoard": benchmarks, "sleepMilliseconds": sleep_ms, "iterations": iterations,
-            "sleepSecondsPerBoard": benchmarks * iterations * sleep_ms / 1000, "runs": rows}
+            "sleepSecondsPerBoard": benchmarks * (iterations + 1) * sleep_ms / 1000, "runs": rows}
 
 
 def main():
@@ -243,15 +252,17 @@ def main():
     if "tables" in results:
         print("table build over SSH: space, resolutions, blocks, wall s, device s, device share, blocks/min, host CPU s, store MiB")
         for t in results["tables"]:
-            print(f"  {t['space']:10} {t['resolutions']:>4} {t['blocks']:5d} {t['wallSeconds']:8.1f} {t['deviceSeconds']:8.1f} "
+            print(f"  {t['space']:10} {t['resolutions']:>19} {t['blocks']:5d} {t['wallSeconds']:8.1f} {t['deviceSeconds']:8.1f} "
                   f"{t['deviceShare'] * 100:6.1f}% {t['blocksPerMinute']:7.0f} {t['hostCPUSeconds']:7.1f} {t['storeBytes'] / 2**20:7.2f}")
     sc = results.get("scale", {"runs": []})
     if sc["runs"]:
         print(f"scale: {sc['benchmarksPerBoard']} sleeping benchmarks per board ({sc['sleepSecondsPerBoard']:.1f} s of sleep each)")
     for r in sc["runs"]:
-        print(f"  {r['boards']} board(s): {r['wallSeconds']:6.2f} s wall ({r['wallRelativeToOne']:.3f}x), host CPU "
-              f"{r['hostCPUSeconds']:.2f} s ({r['hostCPUSecondsPerBoard']:.2f} s/board), peak RSS {r['hostPeakRSSMiB']:.0f} MiB, "
-              f"{r['results']}/{r['expected']} results")
+        for phase in ("first", "repeat"):
+            p = r[phase]
+            print(f"  {r['boards']} board(s), {phase:6}: {p['wallSeconds']:6.2f} s wall ({p['wallRelativeToOne']:.3f}x), host CPU "
+                  f"{p['hostCPUSeconds']:.2f} s ({p['hostCPUSecondsPerBoard']:.2f} s/board), peak RSS {p['hostPeakRSSMiB']:.0f} MiB, "
+                  f"{p['results']}/{p['expected']} results")
     out = args.out or os.path.join(HERE, "results", f"harness-{results['date'][:10]}.json")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:

@@ -49,10 +49,20 @@ public struct AgentSession {
         }
         defer { heartbeat?.stop() }
         let device = DeviceContext(request.probes, fallbackRoot: root)
+        if request.sendFacts && (request.command == .measure || request.command == .collect) {
+            try channel.send(.facts(FactsCollector.collect(root: device.root)))
+        }
         switch request.command {
         case .probe:
             try channel.send(.facts(FactsCollector.collect(root: device.root)))
         case .measure:
+            if request.checkPlans {
+                let missing = PlanCheck.missing(request.benchmarks)
+                if !missing.isEmpty {
+                    try channel.send(.plansMissing(.init(planHashes: missing)))
+                    break
+                }
+            }
             guard try measure(request.benchmarks, session: session, device: device, channel: channel) else { return }
         case .collect:
             guard let options = session.journal else {
@@ -68,6 +78,7 @@ public struct AgentSession {
                 try channel.send(.error(.init(code: "journal", message: error.description)))
                 return
             }
+            if !options.dropRunKeys.isEmpty { try channel.send(.journalsDropped(journal.dropEarlier())) }
             let found = journal.readAll()
             guard found.problems.isEmpty else {
                 try channel.send(.error(.init(code: "journal", message: "unreadable journal entries: \(found.problems.joined(separator: "; "))")))
@@ -112,6 +123,7 @@ public struct AgentSession {
                 try channel.send(.error(.init(code: "journal", message: error.description)))
                 return false
             }
+            if let journal, !options.dropRunKeys.isEmpty { try channel.send(.journalsDropped(journal.dropEarlier())) }
         }
         for (index, benchmark) in benchmarks.enumerated() {
             channel.setBenchmark(benchmark.name)

@@ -72,6 +72,51 @@ struct ResultJournal {
         }
     }
 
+    /// Removes the journals of earlier runs named in `options.dropRunKeys`: the files directly
+    /// in `<directory>/<key>/`, then the directory. Never through a symbolic link, never below
+    /// it, never this run's own journal. A journal already gone counts as dropped.
+    func dropEarlier() -> AgentMessage.JournalsDropped {
+        var dropped: [String] = [], problems: [String] = []
+        for key in options.dropRunKeys {
+            guard JournalOptions.isValidRunKey(key), key != options.runKey else {
+                problems.append("\(key.debugDescription): not an earlier run's key; left alone")
+                continue
+            }
+            let path = "\(options.directory)/\(key)"
+            if let problem = Self.removeFlatDirectory(path) { problems.append(problem) } else { dropped.append(key) }
+        }
+        return .init(runKeys: dropped, problems: problems)
+    }
+
+    /// nil when `path` is gone afterwards (or was already), else why not.
+    private static func removeFlatDirectory(_ path: String) -> String? {
+        let dirFD = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard dirFD >= 0 else {
+            let err = errno
+            return err == ENOENT ? nil : "\(path): \(String(cString: strerror(err)))\(err == ELOOP || err == ENOTDIR ? " (not a directory); left alone" : "")"
+        }
+        guard let dir = fdopendir(dirFD) else {
+            let err = errno
+            close(dirFD)
+            return "\(path): \(String(cString: strerror(err)))"
+        }
+        var problem: String?
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            if unlinkat(dirFD, name, 0) != 0 && errno != ENOENT {
+                problem = "\(path)/\(name): \(String(cString: strerror(errno)))"
+                break
+            }
+        }
+        closedir(dir)
+        if let problem { return problem }
+        guard rmdir(path) == 0 || errno == ENOENT else { return "\(path): \(String(cString: strerror(errno)))" }
+        return nil
+    }
+
     /// Every complete result in the run's journal, in file-name order. Unreadable files (a
     /// torn write cannot happen, but a disk can lie) are reported, not skipped silently.
     func readAll() -> (results: [BenchmarkOutcome], problems: [String]) {

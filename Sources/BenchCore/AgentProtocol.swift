@@ -8,7 +8,9 @@ public enum AgentProtocol {
     ///    conditions, counters, energy, environment).
     /// 4: sessions: the board lock, heartbeats, `started` and `waiting` messages, the result
     ///    journal and the `collect` command; settings gain timeoutSeconds and testSleepMilliseconds.
-    public static let version = 4
+    /// 5: one command per run: `sendFacts`, `checkPlans` and `plansMissing`, journals dropped by
+    ///    the next session (`dropRunKeys`, `journalsDropped`).
+    public static let version = 5
 }
 
 /// How the agent conducts a `measure` or `collect` session (docs/formats.md, "Sessions").
@@ -57,8 +59,26 @@ public struct JournalOptions: Codable, Sendable, Equatable {
     public var runKey: String
 
     public init(directory: String, runKey: String) {
+        self.init(directory: directory, runKey: runKey, dropRunKeys: [])
+    }
+
+    /// Journals of earlier runs whose results the host has all stored: the session removes them
+    /// (after taking the lock), so no command is spent on clean-up at the end of a run.
+    public var dropRunKeys: [String]
+
+    public init(directory: String, runKey: String, dropRunKeys: [String]) {
         self.directory = directory
         self.runKey = runKey
+        self.dropRunKeys = dropRunKeys
+    }
+
+    private enum CodingKeys: String, CodingKey { case directory, runKey, dropRunKeys }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        directory = try c.decode(String.self, forKey: .directory)
+        runKey = try c.decode(String.self, forKey: .runKey)
+        dropRunKeys = try c.decodeIfPresent([String].self, forKey: .dropRunKeys) ?? []
     }
 
     /// The run's journal directory.
@@ -92,10 +112,17 @@ public struct AgentRequest: Codable, Sendable, Equatable {
     public var probes: ProbeConfig?
     /// Lock, heartbeats and journal; nil: none of them (probe, infer, tests).
     public var session: SessionOptions?
+    /// For `measure` and `collect`: send the board's `facts` right after `hello`, as `probe`
+    /// would, so a run needs no separate probe command on the board.
+    public var sendFacts: Bool
+    /// For `measure`: before anything else, check that every plan is on the board with the
+    /// bytes its `planHash` names; if any is not, answer `plansMissing` and measure nothing.
+    /// The host then pushes those and asks again: no separate command checks the plans.
+    public var checkPlans: Bool
 
     public init(
         command: Command, benchmarks: [BenchmarkRequest] = [], infer: InferRequest? = nil, probes: ProbeConfig? = nil,
-        session: SessionOptions? = nil
+        session: SessionOptions? = nil, sendFacts: Bool = false, checkPlans: Bool = false
     ) {
         self.protocol = AgentProtocol.version
         self.command = command
@@ -103,9 +130,11 @@ public struct AgentRequest: Codable, Sendable, Equatable {
         self.infer = infer
         self.probes = probes
         self.session = session
+        self.sendFacts = sendFacts
+        self.checkPlans = checkPlans
     }
 
-    private enum CodingKeys: String, CodingKey { case `protocol`, command, benchmarks, infer, probes, session }
+    private enum CodingKeys: String, CodingKey { case `protocol`, command, benchmarks, infer, probes, session, sendFacts, checkPlans }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -115,6 +144,8 @@ public struct AgentRequest: Codable, Sendable, Equatable {
         infer = try c.decodeIfPresent(InferRequest.self, forKey: .infer)
         probes = try c.decodeIfPresent(ProbeConfig.self, forKey: .probes)
         session = try c.decodeIfPresent(SessionOptions.self, forKey: .session)
+        sendFacts = try c.decodeIfPresent(Bool.self, forKey: .sendFacts) ?? false
+        checkPlans = try c.decodeIfPresent(Bool.self, forKey: .checkPlans) ?? false
     }
 }
 
@@ -145,6 +176,12 @@ public enum AgentMessage: Sendable, Equatable {
     /// A benchmark starts (cooldown included): the host's timeout for it starts now.
     case started(Started)
     case facts(DeviceFacts)
+    /// Which of `JournalOptions.dropRunKeys` the session removed (or found gone), and why
+    /// any other could not be removed; sent once the lock is held, before any benchmark.
+    case journalsDropped(JournalsDropped)
+    /// Answer to `checkPlans`: the plan hashes the board lacks (or holds with other bytes),
+    /// followed by `done`; nothing was measured.
+    case plansMissing(PlansMissing)
     case result(BenchmarkOutcome)
     /// One output of an `infer` request, in graph output order.
     case tensor(TensorPayload)
@@ -199,6 +236,20 @@ public enum AgentMessage: Sendable, Equatable {
         }
     }
 
+    public struct JournalsDropped: Codable, Sendable, Equatable {
+        public var runKeys: [String]
+        public var problems: [String]
+        public init(runKeys: [String], problems: [String]) {
+            self.runKeys = runKeys
+            self.problems = problems
+        }
+    }
+
+    public struct PlansMissing: Codable, Sendable, Equatable {
+        public var planHashes: [String]
+        public init(planHashes: [String]) { self.planHashes = planHashes }
+    }
+
     public struct AgentFailure: Codable, Sendable, Equatable, Error {
         public var code: String
         public var message: String
@@ -210,8 +261,8 @@ public enum AgentMessage: Sendable, Equatable {
 }
 
 extension AgentMessage: Codable {
-    private enum Kind: String, Codable { case hello, heartbeat, waiting, started, facts, result, tensor, error, done }
-    private enum CodingKeys: String, CodingKey { case type, hello, heartbeat, waiting, started, facts, result, tensor, error }
+    private enum Kind: String, Codable { case hello, heartbeat, waiting, started, facts, journalsDropped, plansMissing, result, tensor, error, done }
+    private enum CodingKeys: String, CodingKey { case type, hello, heartbeat, waiting, started, facts, journalsDropped, plansMissing, result, tensor, error }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -221,6 +272,8 @@ extension AgentMessage: Codable {
         case .waiting: self = .waiting(try c.decode(LockWait.self, forKey: .waiting))
         case .started: self = .started(try c.decode(Started.self, forKey: .started))
         case .facts: self = .facts(try c.decode(DeviceFacts.self, forKey: .facts))
+        case .journalsDropped: self = .journalsDropped(try c.decode(JournalsDropped.self, forKey: .journalsDropped))
+        case .plansMissing: self = .plansMissing(try c.decode(PlansMissing.self, forKey: .plansMissing))
         case .result: self = .result(try c.decode(BenchmarkOutcome.self, forKey: .result))
         case .tensor: self = .tensor(try c.decode(TensorPayload.self, forKey: .tensor))
         case .error: self = .error(try c.decode(AgentFailure.self, forKey: .error))
@@ -236,6 +289,8 @@ extension AgentMessage: Codable {
         case .waiting(let v): try c.encode(Kind.waiting, forKey: .type); try c.encode(v, forKey: .waiting)
         case .started(let v): try c.encode(Kind.started, forKey: .type); try c.encode(v, forKey: .started)
         case .facts(let v): try c.encode(Kind.facts, forKey: .type); try c.encode(v, forKey: .facts)
+        case .journalsDropped(let v): try c.encode(Kind.journalsDropped, forKey: .type); try c.encode(v, forKey: .journalsDropped)
+        case .plansMissing(let v): try c.encode(Kind.plansMissing, forKey: .type); try c.encode(v, forKey: .plansMissing)
         case .result(let v): try c.encode(Kind.result, forKey: .type); try c.encode(v, forKey: .result)
         case .tensor(let v): try c.encode(Kind.tensor, forKey: .type); try c.encode(v, forKey: .tensor)
         case .error(let v): try c.encode(Kind.error, forKey: .type); try c.encode(v, forKey: .error)

@@ -10,6 +10,8 @@ public struct AgentBinary: Sendable {
     public var minimumGlibc: String?
     /// The built-in runtime's version the binary carries (`RuntimeInfo.stamp`), nil if absent.
     public var runtimeVersion: String?
+    /// SHA-256 of the bytes `inspect` read; nil: hashed from the file when asked.
+    var digest: String?
 
     public init(path: String, architecture: String, minimumGlibc: String?, runtimeVersion: String? = nil) {
         self.path = path
@@ -18,8 +20,10 @@ public struct AgentBinary: Sendable {
         self.runtimeVersion = runtimeVersion
     }
 
-    /// SHA-256 of the executable, lowercase hex: what the board must hold.
+    /// SHA-256 of the executable, lowercase hex: what the board must hold. Taken once, when the
+    /// binary is inspected, so a farm run does not hash 27 MB per board.
     public func sha256() throws(ControllerError) -> String {
+        if let digest { return digest }
         guard let data = FileManager.default.contents(atPath: path) else { throw .fileNotFound(path: path, what: "agent executable") }
         return PlanIdentity.hash(data)
     }
@@ -54,7 +58,9 @@ public struct AgentBinary: Sendable {
             case 243: "riscv64"
             default: "elf-machine-\(machine)"
             }
-        return AgentBinary(path: path, architecture: arch, minimumGlibc: highestGlibc(in: data), runtimeVersion: runtimeStamp(in: data))
+        var binary = AgentBinary(path: path, architecture: arch, minimumGlibc: highestGlibc(in: data), runtimeVersion: runtimeStamp(in: data))
+        binary.digest = PlanIdentity.hash(data)
+        return binary
     }
 
     /// The printable text after `RuntimeInfo.stampPrefix` in the binary (the prefix also

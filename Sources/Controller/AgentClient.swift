@@ -12,12 +12,25 @@ public struct AgentClient {
     public var idleTimeoutSeconds: Double = 900
     /// A session with heartbeats is lost after this many periods without a line.
     public var missedHeartbeats: Double = 5
+    /// When set, `send` starts the agent through a guard that first checks its SHA-256 on the
+    /// board and throws `AgentDiffers` instead of starting another build: a run checks and
+    /// starts the agent with one command.
+    public var expectedHash: String?
 
-    public init(transport: any DeviceTransport, agentPath: String, probes: ProbeConfig) {
+    /// The board's agent is missing or is another build (`expectedHash`); nothing ran.
+    public struct AgentDiffers: Error {
+        public var found: String?
+    }
+
+    public init(transport: any DeviceTransport, agentPath: String, probes: ProbeConfig, expectedHash: String? = nil) {
         self.transport = transport
         self.agentPath = agentPath
         self.probes = probes
+        self.expectedHash = expectedHash
     }
+
+    /// What the guard prints, alone on the first line, when the agent is not `expectedHash`.
+    static let differsMarker = "boardbench-agent-differs"
 
     var device: String { transport.label }
 
@@ -44,11 +57,15 @@ public struct AgentClient {
         let decoder = JSONDecoder()
         let outcome: StreamOutcome
         let silence = request.session?.heartbeatSeconds.map { $0 * missedHeartbeats } ?? idleTimeoutSeconds
+        let argv =
+            expectedHash.map { ["sh", "-c", Deployment.guardScript, "sh", agentPath, $0, "serve"] } ?? [agentPath, "serve"]
         do {
-            outcome = try transport.stream(
-                [agentPath, "serve"], stdin: body, idleTimeoutSeconds: silence
-            ) { line in
+            outcome = try transport.stream(argv, stdin: body, idleTimeoutSeconds: silence) { line in
                 guard !line.isEmpty else { return }
+                if !sawHello && line.hasPrefix(Self.differsMarker) {
+                    let found = line.dropFirst(Self.differsMarker.count).trimmingCharacters(in: .whitespaces)
+                    throw AgentDiffers(found: found == "missing" ? nil : found)
+                }
                 let message: AgentMessage
                 do { message = try decoder.decode(AgentMessage.self, from: Data(line.utf8)) } catch {
                     throw ControllerError.agentProtocol(device: device, reason: "unreadable line \(String(line.prefix(200)).debugDescription)")

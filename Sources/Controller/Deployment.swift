@@ -10,18 +10,39 @@ public enum Deployment {
     public static func ensureAgent(
         _ t: any DeviceTransport, config: DeviceConfig, probes: ProbeConfig, binary: AgentBinary
     ) throws(ControllerError) -> AgentClient {
+        try prepare(t, config: config, probes: probes, binary: binary, plans: [], verifyStart: true).client
+    }
+
+    /// What `prepare` leaves behind: a client for the deployed agent, and which of the plans
+    /// asked about the board already holds with the right bytes.
+    public struct Prepared {
+        public var client: AgentClient
+        public var presentPlans: Set<String>
+    }
+
+    /// `ensureAgent` and the plan check of `pushPlans` in one command on the board: every
+    /// command costs a login shell there, which a heavy `~/.bashrc` makes 100 ms or more.
+    /// Without `verifyStart` the agent is not asked for its version here: the caller's next
+    /// session checks the version and protocol in the agent's hello.
+    public static func prepare(
+        _ t: any DeviceTransport, config: DeviceConfig, probes: ProbeConfig, binary: AgentBinary, plans: [CompiledModel], verifyStart: Bool
+    ) throws(ControllerError) -> Prepared {
         let path = config.agentPath(version: BoardBenchVersion.current)
         let client = AgentClient(transport: t, agentPath: path, probes: probes)
         let localHash = try binary.sha256()
-        let remote = try? t.run(["sha256sum", path], timeoutSeconds: 120)
-        let remoteHash = remote.flatMap { $0.exitStatus == 0 ? String(decoding: $0.stdout, as: UTF8.self).split(separator: " ").first.map(String.init) : nil }
-        if remoteHash != localHash {
+        let found: [String: String]
+        do { found = try hashes(on: t, agent: path, plans: plans.map { config.planPath(hash: $0.hash) }) } catch {
+            throw .transport(error)
+        }
+        if found[path] != localHash {
             do {
                 try t.uploadFile(at: binary.path, to: path, mode: 0o755)
             } catch {
                 throw .transport(error)
             }
         }
+        let present = Set(plans.map(\.hash).filter { found[config.planPath(hash: $0)] == $0 })
+        guard verifyStart else { return Prepared(client: client, presentPlans: present) }
         guard let hello = client.version() else {
             let detail = (try? t.run([path, "version"], timeoutSeconds: 60)).map { String(decoding: $0.stderr, as: UTF8.self) } ?? ""
             throw .agentFailed(device: t.label, reason: "the deployed agent does not start: \(detail.trimmingCharacters(in: .whitespacesAndNewlines))")
@@ -32,33 +53,79 @@ public enum Deployment {
                 reason:
                     "deployed agent reports \(hello.agentVersion)/protocol \(hello.protocol), expected \(BoardBenchVersion.current)/\(AgentProtocol.version)")
         }
-        return client
+        return Prepared(client: client, presentPlans: present)
     }
 
-    /// Pushes each plan the device lacks (or holds with other bytes); returns how many were pushed.
+    /// Pushes each plan the device lacks (or holds with other bytes); returns how many were
+    /// pushed. `present` is what `prepare` found; nil asks the board first.
     @discardableResult
-    public static func pushPlans(_ plans: [CompiledModel], to t: any DeviceTransport, config: DeviceConfig) throws(ControllerError) -> Int {
+    public static func pushPlans(
+        _ plans: [CompiledModel], present: Set<String>? = nil, to t: any DeviceTransport, config: DeviceConfig
+    ) throws(ControllerError) -> Int {
         let unique = Dictionary(plans.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
-        let paths = unique.keys.sorted().map { config.planPath(hash: $0) }
-        var present = Set<String>()
         do throws(TransportError) {
-            // Touch what is there: `device clean` keeps plans used recently (by mtime).
-            let script = #"for f in "$@"; do if [ -f "$f" ]; then touch -c "$f"; sha256sum "$f"; fi; done"#
-            for batch in argumentBatches(paths) {
-                let r = try t.run(["sh", "-c", script, "sh"] + batch, timeoutSeconds: 300)
-                for line in String(decoding: r.stdout, as: UTF8.self).split(separator: "\n") {
-                    let parts = line.split(separator: " ", maxSplits: 1)
-                    guard parts.count == 2 else { continue }
-                    let path = parts[1].trimmingCharacters(in: .whitespaces)
-                    if path == config.planPath(hash: String(parts[0])) { present.insert(String(parts[0])) }
-                }
+            var present = present
+            if present == nil {
+                let found = try hashes(on: t, agent: nil, plans: unique.keys.map { config.planPath(hash: $0) })
+                present = Set(unique.keys.filter { found[config.planPath(hash: $0)] == $0 })
             }
             // One batch: over SSH, one SFTP session and a few commands for all of them.
-            let missing = unique.keys.sorted().filter { !present.contains($0) }
+            let missing = unique.keys.sorted().filter { present?.contains($0) != true }
             try t.uploadAll(missing.map { UploadFile(Data(unique[$0]!.plan), to: config.planPath(hash: $0), mode: 0o644) })
             return missing.count
         } catch {
             throw .transport(error)
         }
+    }
+
+    /// Shell that sets `h` to the SHA-256 of the file `$a` (empty when it is missing).
+    ///
+    /// The hash is kept beside the agent in `boardbench-agent.sha256` under its size, inode,
+    /// mtime and ctime, so a run reads 27 MB only when the file changed (git's index does the
+    /// same). Any write, chmod or replacement moves the ctime; a hash taken within two seconds
+    /// of the ctime is not kept, so a change in the same second is never masked.
+    static let agentHashSnippet = #"""
+        h=""
+        if [ -n "$a" ] && [ -f "$a" ]; then
+          c="$a.sha256"; s=$(stat -c '%s %i %Y %Z' -- "$a" 2>/dev/null)
+          if [ -n "$s" ] && [ -f "$c" ] && [ "$(sed -n 1p "$c")" = "$s" ]; then h=$(sed -n 2p "$c")
+          else
+            h=$(sha256sum -- "$a" | cut -d ' ' -f 1)
+            n=$(date +%s); z=${s##* }
+            if [ -n "$h" ] && [ -n "$s" ] && [ $((n - z)) -ge 2 ]; then (printf '%s\n%s\n' "$s" "$h" > "$c") 2>/dev/null; fi
+          fi
+        fi
+
+        """#
+
+    /// `sh -c` script run as `sh <agent> <sha256> <agent arguments...>`: starts the agent when
+    /// it has that hash, else prints `AgentClient.differsMarker` and what it found, exit 75.
+    static let guardScript = #"""
+        a="$1"; want="$2"; shift 2
+        \#(agentHashSnippet)
+        if [ "$h" != "$want" ]; then echo "boardbench-agent-differs ${h:-missing}"; exit 75; fi
+        exec "$a" "$@"
+        """#
+
+    /// SHA-256 by path of the agent and of each plan that exists on the board, in one command
+    /// per 64 KiB of paths. Plans found are touched: `device clean` keeps recently used ones.
+    static func hashes(on t: any DeviceTransport, agent: String?, plans: [String]) throws(TransportError) -> [String: String] {
+        let script = #"""
+            a="$1"; shift
+            \#(agentHashSnippet)
+            if [ -n "$h" ]; then echo "$h  $a"; fi
+            for f in "$@"; do if [ -f "$f" ]; then touch -c -- "$f"; sha256sum -- "$f"; fi; done
+            """#
+        var found: [String: String] = [:]
+        let batches = plans.isEmpty ? [[]] : argumentBatches(plans.sorted())
+        for (i, batch) in batches.enumerated() {
+            let r = try t.run(["sh", "-c", script, "sh", i == 0 ? agent ?? "" : ""] + batch, timeoutSeconds: 300)
+            for line in String(decoding: r.stdout, as: UTF8.self).split(separator: "\n") {
+                let parts = line.split(separator: " ", maxSplits: 1)
+                guard parts.count == 2 else { continue }
+                found[parts[1].trimmingCharacters(in: .whitespaces)] = String(parts[0])
+            }
+        }
+        return found
     }
 }

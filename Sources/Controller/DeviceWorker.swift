@@ -13,6 +13,8 @@ struct DeviceWorker: Sendable {
     let items: [RunItemRecord]
     let runId: Int64
     let runKey: String
+    /// The run is resumed: its journal may hold results from before.
+    let resumed: Bool
     let provenance: RunCoordinator.Provenance
     let models: [String: CompiledModel]
     let binary: AgentBinary
@@ -44,10 +46,21 @@ struct DeviceWorker: Sendable {
         var strayAgentPid: Int32?
         var factsHash: String?
         var agentVersion: String?
+        /// The board may hold journalled results of this run: it is resumed, or a session of
+        /// it has started measuring there.
+        var mayHaveJournal = false
+        /// Earlier runs' journals on this board whose results are all stored.
+        var dropRunKeys: [String] = []
     }
 
     func run() -> DeviceRunOutcome {
         let state = State()
+        state.mayHaveJournal = resumed
+        do {
+            state.dropRunKeys = try store.journals(device: device, state: .droppable).filter { $0 != runKey }
+        } catch {
+            return DeviceRunOutcome(device: device, plansPushed: 0, results: [], error: .output(path: workspace.databasePath, reason: error.description))
+        }
         var outcome = DeviceRunOutcome(device: device, plansPushed: 0, results: [], error: nil)
         var attempt = 1
         while true {
@@ -120,35 +133,48 @@ struct DeviceWorker: Sendable {
         if let facts = config.facts, facts.architecture != binary.architecture {
             throw .agentArchitecture(device: device, board: facts.architecture, agent: binary.architecture, path: binary.path)
         }
-        var client = try Deployment.ensureAgent(transport, config: config, probes: try config.probeConfig(in: workspace), binary: binary)
+        // One command per agent session: a guard checks the agent's SHA-256 before starting it,
+        // and the agent checks the plans (`checkPlans`); what the board lacks is pushed only
+        // then (docs/performance.md, "Commands per run").
+        var client = AgentClient(
+            transport: transport, agentPath: config.agentPath(version: BoardBenchVersion.current), probes: try config.probeConfig(in: workspace),
+            expectedHash: try binary.sha256())
         client.missedHeartbeats = options.missedHeartbeats
         if let pid = state.strayAgentPid {
             // The previous session's agent lost its host; end it before it holds the lock longer.
             try client.kill(pid: pid)
             state.strayAgentPid = nil
         }
-
-        if state.factsHash == nil {
-            let facts: DeviceFacts
-            do { facts = try client.probe() } catch let e as ControllerError { throw e } catch {
-                throw .agentFailed(device: device, reason: "\(error)")
+        var deployed = false
+        /// Runs `body`; a missing agent or another build is uploaded, once, and `body` runs again.
+        func withAgent<T>(_ body: () throws -> T) throws -> T {
+            do { return try body() } catch let differs as AgentClient.AgentDiffers {
+                guard !deployed else {
+                    throw ControllerError.agentFailed(
+                        device: device,
+                        reason: "\(client.agentPath) has SHA-256 \(differs.found ?? "none") right after it was uploaded; is the workdir writable?")
+                }
+                deployed = true
+                do { try transport.uploadFile(at: binary.path, to: client.agentPath, mode: 0o755) } catch { throw ControllerError.transport(error) }
+                return try body()
             }
-            let factsJSON = RunCoordinator.json(facts)
-            let hash = PlanIdentity.hash(Data(factsJSON.utf8))
-            try storing { () throws(StoreError) in
-                try store.recordDevice(
-                    RunDeviceRecord(runId: runId, device: device, factsJSON: factsJSON, factsHash: hash, agentVersion: facts.agentVersion))
-            }
-            (state.factsHash, state.agentVersion) = (hash, facts.agentVersion)
         }
 
-        try collect(client, state)
+        // A fresh run's first session has nothing journalled on the board to collect.
+        if state.mayHaveJournal {
+            do { try withAgent { try collect(client, state) } } catch let e as ControllerError { throw e } catch {
+                throw .agentFailed(device: device, reason: "\(error)")
+            }
+        }
         var remaining = try pending()
-        guard !remaining.isEmpty else { return removeJournal(transport) }
-        let needed = Set(remaining.compactMap { request($0)?.planHash }).compactMap { models[$0] }
-        let pushed = try Deployment.pushPlans(needed, to: transport, config: config)
-        state.pushed += pushed
-        options.onEvent(.pushed(device: device, plans: pushed, present: needed.count - pushed))
+        guard !remaining.isEmpty else { return try releaseJournal() }
+        var pushedHere = Set<String>(), announced = false
+        let announce = {
+            guard !announced else { return }
+            announced = true
+            let needed = Set(remaining.compactMap { request($0)?.planHash }).count
+            options.onEvent(.pushed(device: device, plans: pushedHere.count, present: needed - pushedHere.count))
+        }
 
         while !remaining.isEmpty {
             let requests = remaining.compactMap { request($0) }
@@ -156,7 +182,19 @@ struct DeviceWorker: Sendable {
                 throw .agentProtocol(device: device, reason: "a stored item's request does not decode; the store may be damaged")
             }
             do {
-                try measure(requests, client: client, state: state)
+                let missing = try withAgent { try measure(requests, client: client, state: state, plansChecked: announce) }
+                if !missing.isEmpty {
+                    // The agent measured nothing: push what it lacks (once) and ask again.
+                    let plans = missing.compactMap { models[$0] }
+                    guard plans.count == missing.count, pushedHere.isDisjoint(with: missing) else {
+                        throw ControllerError.agentProtocol(
+                            device: device, reason: "the agent reports plans \(missing.joined(separator: ", ")) missing, which were pushed or never sent")
+                    }
+                    try Deployment.pushPlans(plans, present: [], to: transport, config: config)
+                    pushedHere.formUnion(missing)
+                    state.pushed += plans.count
+                    continue
+                }
                 let left = try pending()
                 // A session that ends without a result for something it was asked: never loop on it.
                 guard left.count < remaining.count else {
@@ -184,7 +222,7 @@ struct DeviceWorker: Sendable {
             }
             remaining = try pending()
         }
-        removeJournal(transport)
+        try releaseJournal()
     }
 
     private func request(_ item: RunItemRecord) -> BenchmarkRequest? {
@@ -198,50 +236,66 @@ struct DeviceWorker: Sendable {
             holder: "\(DeviceConnector.currentUser())@\(ProcessInfo.processInfo.hostName), run \(runId)")
     }
 
-    private var journal: JournalOptions { JournalOptions(directory: "\(config.workdir)/results", runKey: runKey) }
+    private func journal(_ state: State) -> JournalOptions {
+        JournalOptions(directory: "\(config.workdir)/results", runKey: runKey, dropRunKeys: state.dropRunKeys)
+    }
 
     /// Stores what the board journalled for this run and the host never stored.
-    private func collect(_ client: AgentClient, _ state: State) throws(ControllerError) {
+    private func collect(_ client: AgentClient, _ state: State) throws {
         let items = Dictionary(uniqueKeysWithValues: self.items.map { ($0.benchmark, $0) })
         var stored = 0, already = 0
         do {
-            let session = SessionOptions(heartbeatSeconds: options.heartbeatSeconds, lock: lock, journal: journal)
-            try client.send(AgentRequest(command: .collect, session: session)) { message in
+            let session = SessionOptions(heartbeatSeconds: options.heartbeatSeconds, lock: lock, journal: journal(state))
+            try client.send(AgentRequest(command: .collect, session: session, sendFacts: state.factsHash == nil)) { message in
                 switch message {
+                case .facts(let f):
+                    try record(f, state: state)
+                case .journalsDropped(let report):
+                    try dropped(report, state: state)
                 case .waiting(let w):
                     options.onEvent(.waitingForLock(device: device, holder: w.holder, sinceUnixSeconds: w.sinceUnixSeconds))
                 case .result(let r):
                     guard let item = items[r.benchmark] else { return }
+                    try requireFacts(state, before: r.benchmark)
                     if try save(r, model: item.model, state: state) { stored += 1 } else { already += 1 }
                 default:
                     break
                 }
             }
-        } catch let e as ControllerError {
-            throw e
         } catch let e as StoreError {
-            throw .output(path: workspace.databasePath, reason: e.description)
-        } catch {
-            throw .agentFailed(device: device, reason: "\(error)")
+            throw ControllerError.output(path: workspace.databasePath, reason: e.description)
         }
         if stored + already > 0 { options.onEvent(.collected(device: device, stored: stored, alreadyStored: already)) }
     }
 
-    /// One agent session measuring `requests` in order; returns when the agent is done.
-    private func measure(_ requests: [BenchmarkRequest], client: AgentClient, state: State) throws {
-        let session = SessionOptions(heartbeatSeconds: options.heartbeatSeconds, lock: lock, journal: journal)
+    /// One agent session measuring `requests` in order; returns when the agent is done, with
+    /// the plan hashes it lacks when it measured nothing for that reason (`checkPlans`).
+    /// `plansChecked` runs once the agent has passed its plan check.
+    private func measure(_ requests: [BenchmarkRequest], client: AgentClient, state: State, plansChecked: () -> Void) throws -> [String] {
+        var missing: [String] = []
+        let session = SessionOptions(heartbeatSeconds: options.heartbeatSeconds, lock: lock, journal: journal(state))
         let byName = Dictionary(uniqueKeysWithValues: requests.map { ($0.name, $0) })
+        state.mayHaveJournal = true
         let models = Dictionary(uniqueKeysWithValues: self.items.map { ($0.benchmark, $0.model) })
         var current: (name: String, deadline: Date, seconds: Double)?
         do {
             try client.send(
-                AgentRequest(command: .measure, benchmarks: requests, session: session),
+                AgentRequest(command: .measure, benchmarks: requests, session: session, sendFacts: state.factsHash == nil, checkPlans: true),
                 onHello: { state.strayAgentPid = $0.pid }
             ) { message in
                 switch message {
+                case .facts(let f):
+                    try record(f, state: state)
+                case .plansMissing(let m):
+                    missing = m.planHashes
+                case .journalsDropped(let report):
+                    plansChecked()
+                    try dropped(report, state: state)
                 case .waiting(let w):
+                    plansChecked()
                     options.onEvent(.waitingForLock(device: device, holder: w.holder, sinceUnixSeconds: w.sinceUnixSeconds))
                 case .started(let s):
+                    plansChecked()
                     guard let r = byName[s.benchmark] else {
                         throw ControllerError.agentProtocol(device: device, reason: "started unknown benchmark \(s.benchmark)")
                     }
@@ -254,6 +308,7 @@ struct DeviceWorker: Sendable {
                         throw ControllerError.agentProtocol(device: device, reason: "result for unknown benchmark \(r.benchmark)")
                     }
                     current = nil
+                    try requireFacts(state, before: r.benchmark)
                     _ = try save(r, model: model, state: state)
                     state.results.append(r)
                 default:
@@ -266,6 +321,25 @@ struct DeviceWorker: Sendable {
         } catch let e as ControllerError {
             if case .agentExited = e, let c = current { throw AgentDied(benchmark: c.name, error: e) }
             throw e
+        }
+        return missing
+    }
+
+    /// Stores the board's facts for this run; the session asked for them (`sendFacts`) because
+    /// the run had none yet, so they come before any result.
+    private func record(_ facts: DeviceFacts, state: State) throws(ControllerError) {
+        let factsJSON = RunCoordinator.json(facts)
+        let hash = PlanIdentity.hash(Data(factsJSON.utf8))
+        try storing { () throws(StoreError) in
+            try store.recordDevice(RunDeviceRecord(runId: runId, device: device, factsJSON: factsJSON, factsHash: hash, agentVersion: facts.agentVersion))
+        }
+        (state.factsHash, state.agentVersion) = (hash, facts.agentVersion)
+    }
+
+    /// A result may only be stored with the board's facts known.
+    private func requireFacts(_ state: State, before benchmark: String) throws(ControllerError) {
+        guard state.factsHash != nil else {
+            throw .agentProtocol(device: device, reason: "result for \(benchmark) came before the board's facts")
         }
     }
 
@@ -303,17 +377,19 @@ struct DeviceWorker: Sendable {
         options.onEvent(.timedOut(device: device, benchmark: r.name, seconds: timeout.seconds))
     }
 
-    /// Every item is stored: the board's journal of this run is no longer needed.
-    private func removeJournal(_ transport: any DeviceTransport) {
-        let path = journal.runDirectory
-        do {
-            let r = try transport.run(["rm", "-rf", "--", path], timeoutSeconds: 60)
-            if r.exitStatus != 0 {
-                logger.warning("\(device): could not remove the result journal \(path): \(String(decoding: r.stderr, as: UTF8.self))")
-            }
-        } catch {
-            logger.warning("\(device): could not remove the result journal \(path): \(error.description)")
-        }
+    /// Every item is stored: the board's journal of this run is no longer needed. The next
+    /// session on the board removes it (`JournalOptions.dropRunKeys`): a command of its own
+    /// would cost a login shell on the board at the end of every run.
+    private func releaseJournal() throws(ControllerError) {
+        try storing { () throws(StoreError) in try store.markJournals(device: device, runKeys: [runKey], state: .droppable) }
+    }
+
+    /// Records what a session removed of earlier journals; what it could not remove stays
+    /// droppable (the next session tries again) and is logged.
+    private func dropped(_ report: AgentMessage.JournalsDropped, state: State) throws(ControllerError) {
+        try storing { () throws(StoreError) in try store.markJournals(device: device, runKeys: report.runKeys, state: .dropped) }
+        state.dropRunKeys.removeAll { report.runKeys.contains($0) }
+        for problem in report.problems { logger.warning("\(device): could not remove an old result journal: \(problem)") }
     }
 
     private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T { try workspace.storing(body) }

@@ -51,8 +51,9 @@ public enum Inference {
             throw .agentArchitecture(device: config.name, board: facts.architecture, agent: binary.architecture, path: binary.path)
         }
         let transport = try DeviceConnector.connect(config)
-        let client = try Deployment.ensureAgent(transport, config: config, probes: config.sensorPaths, binary: binary)
-        try Deployment.pushPlans([model], to: transport, config: config)
+        let prepared = try Deployment.prepare(transport, config: config, probes: config.sensorPaths, binary: binary, plans: [model], verifyStart: true)
+        let client = prepared.client
+        try Deployment.pushPlans([model], present: prepared.presentPlans, to: transport, config: config)
         let payloads = bound.enumerated().map { i, a in
             TensorPayload(name: model.graph.tensors[model.graph.inputs[i]].name, shape: a.shape, values: a.values)
         }

@@ -131,7 +131,7 @@ public struct RunCoordinator: Sendable {
         let group = DispatchGroup()
         for config in prepared.configs {
             let worker = DeviceWorker(
-                config: config, items: prepared.work[config.name] ?? [], runId: prepared.runId, runKey: prepared.runKey,
+                config: config, items: prepared.work[config.name] ?? [], runId: prepared.runId, runKey: prepared.runKey, resumed: prepared.resumed,
                 provenance: prepared.provenance, models: prepared.models, binary: prepared.binary, lockTimeoutSeconds: prepared.lockTimeoutSeconds,
                 options: options, workspace: workspace, store: store, logger: logger)
             group.enter()
@@ -163,6 +163,8 @@ public struct RunCoordinator: Sendable {
     struct Prepared {
         var runId: Int64
         var runKey: String
+        /// A resumed run: boards may hold journalled results of its earlier sessions.
+        var resumed: Bool
         var configs: [DeviceConfig]
         var work: [String: [RunItemRecord]]
         var models: [String: CompiledModel]
@@ -228,7 +230,7 @@ public struct RunCoordinator: Sendable {
         let models = Dictionary(workload.benchmarks.map { ($0.model.hash, $0.model) }, uniquingKeysWith: { a, _ in a })
         let stateful = try storing { () throws(StoreError) in try store.items(runId) }
         return Prepared(
-            runId: runId, runKey: runKey, configs: configs, work: Dictionary(grouping: stateful, by: \.device), models: models, binary: binary,
+            runId: runId, runKey: runKey, resumed: false, configs: configs, work: Dictionary(grouping: stateful, by: \.device), models: models, binary: binary,
             lockTimeoutSeconds: options.lockTimeoutSeconds, provenance: Provenance(profileHash: profileHash, planHash: planHash))
     }
 
@@ -281,7 +283,7 @@ public struct RunCoordinator: Sendable {
         }
         let items = try storing { () throws(StoreError) in try store.items(runId) }
         return Prepared(
-            runId: runId, runKey: runKey, configs: configs, work: Dictionary(grouping: items, by: \.device), models: models, binary: binary,
+            runId: runId, runKey: runKey, resumed: true, configs: configs, work: Dictionary(grouping: items, by: \.device), models: models, binary: binary,
             lockTimeoutSeconds: options.lockTimeoutSeconds ?? stored.lockTimeoutSeconds,
             provenance: Provenance(profileHash: detail.run.profileHash, planHash: planHash))
     }

@@ -158,6 +158,14 @@ enum Migrations {
                     );
                     """)
         }
+        m.registerMigration("v5: board journals dropped by the next session") { db in
+            // kept: the board may hold results the host has not stored; droppable: every result
+            // is stored, the next session on the board removes the journal; dropped: it did.
+            try db.execute(
+                sql: """
+                    ALTER TABLE runDevice ADD COLUMN journal TEXT NOT NULL DEFAULT 'kept' CHECK (journal IN ('kept', 'droppable', 'dropped'));
+                    """)
+        }
         return m
     }
 }

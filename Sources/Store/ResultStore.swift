@@ -9,6 +9,10 @@ public protocol ResultStore: Sendable {
     /// Marks a finished run running again (`run --resume`).
     func reopenRun(_ id: Int64) throws(StoreError)
     func recordDevice(_ device: RunDeviceRecord) throws(StoreError)
+    /// Sets the state of the result journals the runs `runKeys` left on `device`.
+    func markJournals(device: String, runKeys: [String], state: JournalState) throws(StoreError)
+    /// Run keys of `device`'s journals in `state`, oldest run first.
+    func journals(device: String, state: JournalState) throws(StoreError) -> [String]
     /// Stores a result with all its samples and marks its plan item done, in one transaction: a
     /// result is there whole or not at all. Returns nil, storing nothing, when the run already
     /// holds a result for that (device, benchmark): results are never duplicated.
@@ -30,6 +34,16 @@ public protocol ResultStore: Sendable {
     func baseline(_ name: String) throws(StoreError) -> BaselineRecord
     func baselines() throws(StoreError) -> [BaselineRecord]
     func deleteBaseline(_ name: String) throws(StoreError)
+}
+
+/// Where a run's result journal on a board stands (`runDevice.journal`).
+public enum JournalState: String, Sendable, Codable {
+    /// The board may hold results the host has not stored: `run --resume` collects them.
+    case kept
+    /// Every result is stored; the next session on the board removes the journal.
+    case droppable
+    /// A session removed it.
+    case dropped
 }
 
 public struct RunSummary: Sendable, Equatable, Codable {

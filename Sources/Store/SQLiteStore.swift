@@ -109,6 +109,29 @@ public final class SQLiteStore: ResultStore {
         try writing { db in try device.upsert(db) }
     }
 
+    public func markJournals(device: String, runKeys: [String], state: JournalState) throws(StoreError) {
+        guard !runKeys.isEmpty else { return }
+        try writing { db in
+            for key in runKeys {
+                try db.execute(
+                    sql: "UPDATE runDevice SET journal = ? WHERE device = ? AND runId IN (SELECT id FROM run WHERE runKey = ?)",
+                    arguments: [state.rawValue, device, key])
+            }
+        }
+    }
+
+    public func journals(device: String, state: JournalState) throws(StoreError) -> [String] {
+        try reading { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT run.runKey FROM runDevice JOIN run ON run.id = runDevice.runId
+                    WHERE runDevice.device = ? AND runDevice.journal = ? AND run.runKey IS NOT NULL ORDER BY run.id
+                    """,
+                arguments: [device, state.rawValue])
+        }
+    }
+
     @discardableResult
     public func recordResult(_ result: ResultRecord, samples: [Int64], offsets: [Int64]) throws(StoreError) -> Int64? {
         try writing { db -> Int64? in

@@ -10,9 +10,11 @@ extension SSHSession {
         try upload([(try FileChunkSource(path: localPath, label: label), remotePath, mode)])
     }
 
-    /// Every file in one SFTP session, with one `mkdir` for all their directories and one `mv`
-    /// per 64 KiB of paths: per file, only the SFTP requests remain. A session and two commands
-    /// per file had cost about half a second per plan on loopback (docs/performance.md).
+    /// Every file in one SFTP session. In the usual case (directories exist, targets do not) the
+    /// SFTP requests are all there is: no command runs on the board, and each command costs a
+    /// login shell there (`~/.bashrc` with pyenv, conda or ROS set-up can take 100 ms and more).
+    /// A session and two commands per file had cost about half a second per plan on loopback
+    /// (docs/performance.md).
     public func uploadAll(_ files: [UploadFile]) throws(TransportError) {
         try upload(files.map { (DataChunkSource($0.data), $0.remotePath, $0.mode) })
     }
@@ -20,9 +22,12 @@ extension SSHSession {
     /// Time allowed for the small helper commands (mkdir, mv) run around an upload.
     private var helperTimeout: Double { Double(max(10, endpoint.connectTimeoutSeconds * 3)) }
 
-    /// Each file goes to a hidden sibling, then `mv -f` over exec moves them all: libssh 0.10's
-    /// sftp_rename fails when the target exists, and mv's rename(2) replaces it atomically.
-    /// On failure the temporaries are removed best-effort; targets already moved stay.
+    /// Each file goes to a hidden sibling, then takes its target's name. A target that did not
+    /// exist gets it by `sftp_rename` (OpenSSH links the new name, so a file that appeared
+    /// meanwhile makes it fail rather than be replaced); a target that exists, or appeared, is
+    /// replaced by `mv -f` over exec, because libssh 0.10's sftp_rename cannot replace and mv's
+    /// rename(2) does so atomically. Missing directories are made with one `mkdir -p`.
+    /// On failure the temporaries are removed best-effort; targets already in place stay.
     private func upload(_ files: [(source: any ChunkSource, remotePath: String, mode: UInt32)]) throws(TransportError) {
         guard let first = files.first else { return }
         var targets: [(directory: String, basename: String)] = []
@@ -34,19 +39,27 @@ extension SSHSession {
             targets.append(target)
             if !directories.contains(target.directory) { directories.append(target.directory) }
         }
-        for batch in argumentBatches(directories) { try runHelper(["mkdir", "-p", "--"] + batch, path: first.remotePath) }
 
         guard let sftp = sftp_new(session) else { throw sftpError(nil, first.remotePath, "cannot start SFTP") }
         defer { sftp_free(sftp) }
         guard sftp_init(sftp) == SSH_OK else { throw sftpError(sftp, first.remotePath, "cannot start SFTP") }
+        let missing = directories.filter { !makeDirectories(sftp, $0) }
+        for batch in argumentBatches(missing) { try runHelper(["mkdir", "-p", "--"] + batch, path: first.remotePath) }
         var staged: [String] = []
         do throws(TransportError) {
             var moves: [String] = []
             for (i, file) in files.enumerated() {
                 let temporary = temporarySibling(directory: targets[i].directory, basename: targets[i].basename)
                 var source = file.source
+                let existing = kind(sftp, file.remotePath)
+                // `mv -f file dir` would move the upload *into* an existing directory instead of failing.
+                if existing == .directory { throw .sftp(label: label, path: file.remotePath, reason: "the target is a directory") }
                 try writeTemporary(sftp, from: &source, to: temporary, target: file.remotePath, mode: file.mode) { staged.append(temporary) }
-                moves += [temporary, file.remotePath]
+                if existing == nil && sftp_rename(sftp, temporary, file.remotePath) == SSH_OK {
+                    staged.removeLast()
+                } else {
+                    moves += [temporary, file.remotePath]
+                }
             }
             // Pairs of (temporary, target); each `mv -f` replaces its target atomically.
             let script = #"while [ "$#" -ge 2 ]; do mv -f -- "$1" "$2" || exit 1; shift 2; done"#
@@ -58,17 +71,29 @@ extension SSHSession {
         }
     }
 
+    private enum RemoteKind { case directory, other }
+
+    /// `mkdir -p` over SFTP: true when `path` is a directory afterwards. False sends the caller
+    /// to the `mkdir -p` command, whose message says why (a file in the way, a full disk...).
+    private func makeDirectories(_ sftp: sftp_session, _ path: String) -> Bool {
+        if kind(sftp, path) == .directory { return true }
+        guard path.hasPrefix("/"), let (parent, _) = splitRemotePath(path), parent != path else { return false }
+        guard makeDirectories(sftp, parent) else { return false }
+        return sftp_mkdir(sftp, path, 0o755) == SSH_OK || kind(sftp, path) == .directory
+    }
+
+    /// What `path` is on the board (following symlinks), or nil when nothing is there.
+    private func kind(_ sftp: sftp_session, _ path: String) -> RemoteKind? {
+        guard let attributes = sftp_stat(sftp, path) else { return nil }
+        defer { sftp_attributes_free(attributes) }
+        return attributes.pointee.type == UInt8(SSH_FILEXFER_TYPE_DIRECTORY) ? .directory : .other
+    }
+
     /// Writes one source to `temporary` (created with O_EXCL), then chmods it to `mode`;
     /// `created` runs once the file exists, so the caller can remove it on a later failure.
     private func writeTemporary(
         _ sftp: sftp_session, from source: inout any ChunkSource, to temporary: String, target: String, mode: UInt32, created: () -> Void
     ) throws(TransportError) {
-        // `mv -f file dir` would move the upload *into* an existing directory instead of failing.
-        if let attributes = sftp_stat(sftp, target) {
-            let isDirectory = attributes.pointee.type == UInt8(SSH_FILEXFER_TYPE_DIRECTORY)
-            sftp_attributes_free(attributes)
-            if isDirectory { throw .sftp(label: label, path: target, reason: "the target is a directory") }
-        }
         // O_EXCL: never write through a file (or symlink) someone else placed at the temp name.
         guard let handle = sftp_open(sftp, temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600) else {
             throw sftpError(sftp, temporary, "cannot create")

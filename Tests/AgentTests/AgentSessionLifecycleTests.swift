@@ -1,5 +1,6 @@
 import Agent
 import BenchCore
+import Crypto
 import Foundation
 import ModelPlan
 import Probes
@@ -63,6 +64,62 @@ import Testing
         let again = collected.compactMap { if case .result(let r) = $0 { r } else { nil } }
         #expect(again == [r])
         #expect(collected.last == .done)
+    }
+
+    @Test func aSessionDropsTheJournalsOfEarlierRunsAndNothingElse() throws {
+        let results = directory + "/results"
+        let fm = FileManager.default
+        for key in ["old1", "old2", "kept"] {
+            try fm.createDirectory(atPath: "\(results)/\(key)", withIntermediateDirectories: true)
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: "\(results)/\(key)/a.json"))
+        }
+        // A symbolic link named like a journal must not lead the agent anywhere.
+        let elsewhere = directory + "/elsewhere"
+        try fm.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: elsewhere + "/a.json"))
+        try fm.createSymbolicLink(atPath: results + "/linked", withDestinationPath: elsewhere)
+        let journal = JournalOptions(directory: results, runKey: "now1", dropRunKeys: ["old1", "old2", "gone", "linked", "now1", "../x"])
+        let messages = try serve(
+            AgentRequest(
+                command: .measure, benchmarks: [sleeping("nap", milliseconds: 1, iterations: 1)], session: SessionOptions(journal: journal)))
+        let report = try #require(messages.compactMap { if case .journalsDropped(let d) = $0 { d } else { nil } }.first)
+        // Gone already counts as dropped; the link, this run's own key and a path are refused.
+        #expect(report.runKeys == ["old1", "old2", "gone"])
+        #expect(report.problems.count == 3 && report.problems.contains { $0.contains("linked") })
+        #expect(try fm.contentsOfDirectory(atPath: results).sorted() == ["kept", "linked", "now1"])
+        #expect(fm.contents(atPath: elsewhere + "/a.json") == Data("precious".utf8))
+        // The report comes before the benchmark, and the run's own result is journalled.
+        let dropIndex = try #require(messages.firstIndex { if case .journalsDropped = $0 { true } else { false } })
+        let startIndex = try #require(messages.firstIndex { if case .started = $0 { true } else { false } })
+        #expect(dropIndex < startIndex)
+        #expect(try fm.contentsOfDirectory(atPath: results + "/now1").count == 1)
+    }
+
+    /// `checkPlans`: an intact plan is measured (and touched for `device clean`); a plan with
+    /// other bytes, or none, gets `plansMissing` naming its hash, and nothing is measured.
+    @Test func checkPlansNamesWhatTheBoardLacksAndMeasuresNothingThen() throws {
+        let hash = SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: planPath))).map { String(format: "%02x", $0) }.joined()
+        func request(_ path: String, _ hash: String) -> AgentRequest {
+            var b = sleeping("nap", milliseconds: 1, iterations: 1)
+            (b.planPath, b.planHash) = (path, hash)
+            return AgentRequest(command: .measure, benchmarks: [b, b], checkPlans: true)
+        }
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: planPath)
+        let intact = try serve(request(planPath, hash))
+        #expect(intact.contains { if case .result = $0 { true } else { false } })
+        #expect(!intact.contains { if case .plansMissing = $0 { true } else { false } })
+        let touched = try #require(try FileManager.default.attributesOfItem(atPath: planPath)[.modificationDate] as? Date)
+        #expect(touched.timeIntervalSinceNow > -60)
+
+        let corrupt = directory + "/corrupt.plan"
+        try Data("not the plan".utf8).write(to: URL(fileURLWithPath: corrupt))
+        for path in [corrupt, directory + "/absent.plan"] {
+            let messages = try serve(request(path, hash))
+            #expect(messages.contains(.plansMissing(.init(planHashes: [hash]))), "\(path)")
+            #expect(!messages.contains { if case .result = $0 { true } else { false } })
+            #expect(!messages.contains { if case .started = $0 { true } else { false } })
+            #expect(messages.last == .done)
+        }
     }
 
     @Test func journalFileNamesAreDistinctAndSafe() {

@@ -83,10 +83,15 @@ struct FarmTests {
             #expect(r.hostVersion != nil && r.agentVersion != nil && r.profileHash == detail.run.profileHash)
             #expect(r.runPlanHash == detail.run.planHash && r.factsHash == detail.devices.first { $0.device == r.device }?.factsHash)
         }
-        // Journals are removed once everything is stored.
-        for b in boards {
-            let results = (try? FileManager.default.contentsOfDirectory(atPath: b.workdir + "/bb/results")) ?? []
-            #expect(results.isEmpty, "journal left on \(b.name): \(results)")
+        // Once everything is stored the run's journal is droppable: the board keeps it until
+        // its next session removes it, so the run spends no command on clean-up.
+        let firstKey = try #require(detail.run.runKey)
+        func journals(_ b: SSHServer) -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: b.workdir + "/bb/results")) ?? []).sorted()
+        }
+        for (i, b) in boards.enumerated() {
+            #expect(journals(b) == [firstKey], "\(b.name)")
+            #expect(try store().journals(device: "b\(i + 1)", state: .droppable) == [firstKey])
         }
         // Plans are content-addressed: a plan whose bytes changed on a board is pushed again;
         // a plan that is intact is not.
@@ -100,6 +105,16 @@ struct FarmTests {
         let devices = try #require(try EndToEnd.object(again.stdout)["devices"] as? [[String: Any]])
         let pushed = Dictionary(uniqueKeysWithValues: devices.map { ($0["device"] as? String ?? "", $0["plansPushed"] as? Int ?? -1) })
         #expect(pushed == ["b1": 1, "b2": 0])
+        // The second run's sessions removed the first run's journals on b1 and b2; b3, not in
+        // that run, still holds its own.
+        let secondKey = try #require(try store().run(try runId(again.stdout)).run.runKey)
+        #expect(journals(boards[0]) == [secondKey] && journals(boards[1]) == [secondKey])
+        #expect(journals(boards[2]) == [firstKey])
+        for device in ["b1", "b2"] {
+            #expect(try store().journals(device: device, state: .dropped) == [firstKey])
+            #expect(try store().journals(device: device, state: .droppable) == [secondKey])
+        }
+        #expect(try store().journals(device: "b3", state: .droppable) == [firstKey])
     }
 
     @Test func aHostKilledMidRunIsResumedWithEveryResultOnce() throws {

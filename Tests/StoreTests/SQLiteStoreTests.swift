@@ -31,6 +31,32 @@ import Testing
         #expect(stored.offsetsNanoseconds == samples.indices.map { $0 < 100 ? Int64($0) * 7 : 0 })
     }
 
+    /// A board's journal of a run goes kept → droppable → dropped, per device; facts recorded
+    /// again (a retried session) leave the state alone.
+    @Test func journalStatesArePerRunAndDevice() throws {
+        let store = try SQLiteStore(inMemory: ())
+        var keys: [String] = []
+        for key in ["k1", "k2"] {
+            var record = RunRecord(
+                createdAtUnixNanoseconds: 1, status: "running", profileName: "quick", profileHash: "h", profileText: "name: quick",
+                hostVersion: "0.1.0", hostName: "host")
+            record.runKey = key
+            let id = try store.beginRun(record, items: [])
+            for device in ["pi4", "jetson"] {
+                try store.recordDevice(RunDeviceRecord(runId: id, device: device, factsJSON: "{}", factsHash: "f", agentVersion: "0.1.0"))
+            }
+            keys.append(key)
+        }
+        #expect(try store.journals(device: "pi4", state: .kept) == keys)
+        try store.markJournals(device: "pi4", runKeys: keys, state: .droppable)
+        try store.markJournals(device: "pi4", runKeys: ["k1"], state: .dropped)
+        #expect(try store.journals(device: "pi4", state: .droppable) == ["k2"])
+        #expect(try store.journals(device: "pi4", state: .dropped) == ["k1"])
+        #expect(try store.journals(device: "jetson", state: .kept) == keys)
+        try store.recordDevice(RunDeviceRecord(runId: 2, device: "pi4", factsJSON: "{}", factsHash: "g", agentVersion: "0.1.0"))
+        #expect(try store.journals(device: "pi4", state: .droppable) == ["k2"])
+    }
+
     @Test func resultsAndSamplesRoundTripInOrder() throws {
         let store = try SQLiteStore(inMemory: ())
         let id = try run(store)
