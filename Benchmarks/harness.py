@@ -162,8 +162,8 @@ def section_tables(lab, quick):
             with open(space, "w") as f:
                 f.write(MINI_SPACE)
         args = ["table", "build", "--space", space, "--device", board.name, "--cores", "1", "--json"]
-        if resolutions:
-            args += ["--resolutions", resolutions]
+        for r in (resolutions or "").split(",") if resolutions else []:
+            args += ["--resolutions", r]
         wall, cpu, rss, out, _ = lab.cli(args, ws, env)
         o = json.loads(out)
         rows.append({"space": os.path.basename(space).removesuffix(".yaml"), "resolutions": resolutions or "all", "blocks": o["measured"],

@@ -59,8 +59,10 @@ public enum Deployment {
     /// Pushes each plan the device lacks (or holds with other bytes); returns how many were
     /// pushed. `present` is what `prepare` found; nil asks the board first.
     @discardableResult
+    /// `keepSameSize`: a plan file of the right size already there is left as it is (the agent
+    /// verifies plans by hash before it measures, `checkPlans`).
     public static func pushPlans(
-        _ plans: [CompiledModel], present: Set<String>? = nil, to t: any DeviceTransport, config: DeviceConfig
+        _ plans: [CompiledModel], present: Set<String>? = nil, to t: any DeviceTransport, config: DeviceConfig, keepSameSize: Bool = false
     ) throws(ControllerError) -> Int {
         let unique = Dictionary(plans.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         do throws(TransportError) {
@@ -71,8 +73,10 @@ public enum Deployment {
             }
             // One batch: over SSH, one SFTP session and a few commands for all of them.
             let missing = unique.keys.sorted().filter { present?.contains($0) != true }
-            try t.uploadAll(missing.map { UploadFile(Data(unique[$0]!.plan), to: config.planPath(hash: $0), mode: 0o644) })
-            return missing.count
+            return try t.uploadAll(
+                missing.compactMap { hash in
+                    unique[hash].map { UploadFile(Data($0.plan), to: config.planPath(hash: hash), mode: 0o644, keepSameSize: keepSameSize) }
+                })
         } catch {
             throw .transport(error)
         }

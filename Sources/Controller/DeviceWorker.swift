@@ -49,6 +49,8 @@ struct DeviceWorker: Sendable {
         /// The board may hold journalled results of this run: it is resumed, or a session of
         /// it has started measuring there.
         var mayHaveJournal = false
+        /// Plans the store had never seen on the board were pushed (first session only).
+        var pushedAhead = false
         /// Earlier runs' journals on this board whose results are all stored.
         var dropRunKeys: [String] = []
     }
@@ -168,12 +170,26 @@ struct DeviceWorker: Sendable {
         }
         var remaining = try pending()
         guard !remaining.isEmpty else { return try releaseJournal() }
-        var pushedHere = Set<String>(), announced = false
+        // pushedHere: plans pushed because the agent reported them missing (never twice);
+        // written: plan files written in this session, for the `pushed` event.
+        var pushedHere = Set<String>(), written = 0, announced = false
+        // Plans this store never measured on the board are most likely not there: push them
+        // before the first session rather than learn it from the agent at the cost of a
+        // command (a plan of the right size already there is kept; the agent checks hashes).
+        if !state.pushedAhead {
+            state.pushedAhead = true
+            let known = try storing { () throws(StoreError) in try store.planHashes(device: device) }
+            let unknown = Set(remaining.compactMap { request($0)?.planHash }).subtracting(known).sorted().compactMap { models[$0] }
+            if !unknown.isEmpty {
+                let n = try Deployment.pushPlans(unknown, present: [], to: transport, config: config, keepSameSize: true)
+                (written, state.pushed) = (written + n, state.pushed + n)
+            }
+        }
         let announce = {
             guard !announced else { return }
             announced = true
             let needed = Set(remaining.compactMap { request($0)?.planHash }).count
-            options.onEvent(.pushed(device: device, plans: pushedHere.count, present: needed - pushedHere.count))
+            options.onEvent(.pushed(device: device, plans: written, present: needed - written))
         }
 
         while !remaining.isEmpty {
@@ -190,9 +206,9 @@ struct DeviceWorker: Sendable {
                         throw ControllerError.agentProtocol(
                             device: device, reason: "the agent reports plans \(missing.joined(separator: ", ")) missing, which were pushed or never sent")
                     }
-                    try Deployment.pushPlans(plans, present: [], to: transport, config: config)
+                    let n = try Deployment.pushPlans(plans, present: [], to: transport, config: config)
+                    (written, state.pushed) = (written + n, state.pushed + n)
                     pushedHere.formUnion(missing)
-                    state.pushed += plans.count
                     continue
                 }
                 let left = try pending()

@@ -11,6 +11,8 @@ public protocol ResultStore: Sendable {
     func recordDevice(_ device: RunDeviceRecord) throws(StoreError)
     /// Sets the state of the result journals the runs `runKeys` left on `device`.
     func markJournals(device: String, runKeys: [String], state: JournalState) throws(StoreError)
+    /// Plan hashes of every result this store holds for `device`: plans the board has had.
+    func planHashes(device: String) throws(StoreError) -> Set<String>
     /// Run keys of `device`'s journals in `state`, oldest run first.
     func journals(device: String, state: JournalState) throws(StoreError) -> [String]
     /// Stores a result with all its samples and marks its plan item done, in one transaction: a

@@ -120,6 +120,10 @@ public final class SQLiteStore: ResultStore {
         }
     }
 
+    public func planHashes(device: String) throws(StoreError) -> Set<String> {
+        try reading { db in Set(try String.fetchAll(db, sql: "SELECT DISTINCT planHash FROM result WHERE device = ?", arguments: [device])) }
+    }
+
     public func journals(device: String, state: JournalState) throws(StoreError) -> [String] {
         try reading { db in
             try String.fetchAll(

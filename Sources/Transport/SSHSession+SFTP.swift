@@ -3,11 +3,11 @@ import Foundation
 
 extension SSHSession {
     public func upload(_ data: Data, to remotePath: String, mode: UInt32) throws(TransportError) {
-        try upload([(DataChunkSource(data), remotePath, mode)])
+        _ = try upload([(DataChunkSource(data), remotePath, mode, nil)])
     }
 
     public func uploadFile(at localPath: String, to remotePath: String, mode: UInt32) throws(TransportError) {
-        try upload([(try FileChunkSource(path: localPath, label: label), remotePath, mode)])
+        _ = try upload([(try FileChunkSource(path: localPath, label: label), remotePath, mode, nil)])
     }
 
     /// Every file in one SFTP session. In the usual case (directories exist, targets do not) the
@@ -15,8 +15,9 @@ extension SSHSession {
     /// login shell there (`~/.bashrc` with pyenv, conda or ROS set-up can take 100 ms and more).
     /// A session and two commands per file had cost about half a second per plan on loopback
     /// (docs/performance.md).
-    public func uploadAll(_ files: [UploadFile]) throws(TransportError) {
-        try upload(files.map { (DataChunkSource($0.data), $0.remotePath, $0.mode) })
+    @discardableResult
+    public func uploadAll(_ files: [UploadFile]) throws(TransportError) -> Int {
+        try upload(files.map { (DataChunkSource($0.data), $0.remotePath, $0.mode, $0.keepSameSize ? $0.data.count : nil) })
     }
 
     /// Time allowed for the small helper commands (mkdir, mv) run around an upload.
@@ -28,8 +29,9 @@ extension SSHSession {
     /// replaced by `mv -f` over exec, because libssh 0.10's sftp_rename cannot replace and mv's
     /// rename(2) does so atomically. Missing directories are made with one `mkdir -p`.
     /// On failure the temporaries are removed best-effort; targets already in place stay.
-    private func upload(_ files: [(source: any ChunkSource, remotePath: String, mode: UInt32)]) throws(TransportError) {
-        guard let first = files.first else { return }
+    /// `keepSize`: an existing regular target of that many bytes is left as it is.
+    private func upload(_ files: [(source: any ChunkSource, remotePath: String, mode: UInt32, keepSize: Int?)]) throws(TransportError) -> Int {
+        guard let first = files.first else { return 0 }
         var targets: [(directory: String, basename: String)] = []
         var directories: [String] = []
         for file in files {
@@ -46,6 +48,7 @@ extension SSHSession {
         let missing = directories.filter { !makeDirectories(sftp, $0) }
         for batch in argumentBatches(missing) { try runHelper(["mkdir", "-p", "--"] + batch, path: first.remotePath) }
         var staged: [String] = []
+        var kept = 0
         do throws(TransportError) {
             var moves: [String] = []
             for (i, file) in files.enumerated() {
@@ -54,6 +57,10 @@ extension SSHSession {
                 let existing = kind(sftp, file.remotePath)
                 // `mv -f file dir` would move the upload *into* an existing directory instead of failing.
                 if existing == .directory { throw .sftp(label: label, path: file.remotePath, reason: "the target is a directory") }
+                if let size = file.keepSize, existing == .file(size: size) {
+                    kept += 1
+                    continue
+                }
                 try writeTemporary(sftp, from: &source, to: temporary, target: file.remotePath, mode: file.mode) { staged.append(temporary) }
                 if existing == nil && sftp_rename(sftp, temporary, file.remotePath) == SSH_OK {
                     staged.removeLast()
@@ -64,6 +71,7 @@ extension SSHSession {
             // Pairs of (temporary, target); each `mv -f` replaces its target atomically.
             let script = #"while [ "$#" -ge 2 ]; do mv -f -- "$1" "$2" || exit 1; shift 2; done"#
             for batch in argumentBatches(moves, unit: 2) { try runHelper(["sh", "-c", script, "mv"] + batch, path: first.remotePath) }
+            return files.count - kept
         } catch {
             // Best-effort cleanup: the original error is what the caller needs to see.
             for temporary in staged { _ = sftp_unlink(sftp, temporary) }
@@ -71,7 +79,11 @@ extension SSHSession {
         }
     }
 
-    private enum RemoteKind { case directory, other }
+    private enum RemoteKind: Equatable {
+        case directory
+        case file(size: Int)
+        case other
+    }
 
     /// `mkdir -p` over SFTP: true when `path` is a directory afterwards. False sends the caller
     /// to the `mkdir -p` command, whose message says why (a file in the way, a full disk...).
@@ -86,7 +98,11 @@ extension SSHSession {
     private func kind(_ sftp: sftp_session, _ path: String) -> RemoteKind? {
         guard let attributes = sftp_stat(sftp, path) else { return nil }
         defer { sftp_attributes_free(attributes) }
-        return attributes.pointee.type == UInt8(SSH_FILEXFER_TYPE_DIRECTORY) ? .directory : .other
+        switch attributes.pointee.type {
+        case UInt8(SSH_FILEXFER_TYPE_DIRECTORY): return .directory
+        case UInt8(SSH_FILEXFER_TYPE_REGULAR): return .file(size: Int(clamping: attributes.pointee.size))
+        default: return .other
+        }
     }
 
     /// Writes one source to `temporary` (created with O_EXCL), then chmods it to `mode`;

@@ -57,8 +57,10 @@ public protocol DeviceTransport: AnyObject {
 
     /// `upload(_:to:mode:)` for each file, amortised where the transport can (one SFTP session,
     /// one mkdir, batched moves over SSH). Each file is still replaced atomically; on failure
-    /// files already moved stay and the rest keep their old contents.
-    func uploadAll(_ files: [UploadFile]) throws(TransportError)
+    /// files already moved stay and the rest keep their old contents. Returns how many files
+    /// were written (those left as they were under `keepSameSize` are not counted).
+    @discardableResult
+    func uploadAll(_ files: [UploadFile]) throws(TransportError) -> Int
 }
 
 /// One file of `uploadAll`.
@@ -66,18 +68,24 @@ public struct UploadFile: Sendable {
     public var data: Data
     public var remotePath: String
     public var mode: UInt32
+    /// A hint for content-addressed files whose reader verifies them (plans): a transport may
+    /// leave an existing target of the same size as it is instead of writing it again.
+    public var keepSameSize: Bool
 
-    public init(_ data: Data, to remotePath: String, mode: UInt32) {
+    public init(_ data: Data, to remotePath: String, mode: UInt32, keepSameSize: Bool = false) {
         self.data = data
         self.remotePath = remotePath
         self.mode = mode
+        self.keepSameSize = keepSameSize
     }
 }
 
 extension DeviceTransport {
     /// One upload after another, for transports where each costs nothing extra.
-    public func uploadAll(_ files: [UploadFile]) throws(TransportError) {
+    @discardableResult
+    public func uploadAll(_ files: [UploadFile]) throws(TransportError) -> Int {
         for file in files { try upload(file.data, to: file.remotePath, mode: file.mode) }
+        return files.count
     }
 
     /// `run` without stdin.

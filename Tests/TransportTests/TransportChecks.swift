@@ -24,6 +24,7 @@ enum TransportCheck: String, CaseIterable, Sendable, CustomStringConvertible {
     case uploadToAFullDiskSaysSoAndLeavesNothing
     case uploadAllWritesEveryFileWithItsMode
     case uploadAllOntoADirectoryLeavesEverythingAsItWas
+    case uploadAllMayKeepATargetOfTheSameSize
 
     var description: String { rawValue }
 
@@ -205,6 +206,24 @@ enum TransportCheck: String, CaseIterable, Sendable, CustomStringConvertible {
                 try expectRemoteFile(transport, dir + "/first", equals: Data("old".utf8), mode: "644")
             }
             #expect(try listDirectory(transport, dir).sorted() == ["first", "taken"])
+
+        case .uploadAllMayKeepATargetOfTheSameSize:
+            // keepSameSize is a hint: over SSH a same-size target stays (and is not counted);
+            // a target of another size is always written, and so is a missing one.
+            let dir = scratch + "/keep"
+            try transport.upload(Data("old!".utf8), to: dir + "/same", mode: 0o644)
+            try transport.upload(Data("old".utf8), to: dir + "/other", mode: 0o644)
+            let written = try transport.uploadAll([
+                UploadFile(Data("new!".utf8), to: dir + "/same", mode: 0o644, keepSameSize: true),
+                UploadFile(Data("newer".utf8), to: dir + "/other", mode: 0o644, keepSameSize: true),
+                UploadFile(Data("fresh".utf8), to: dir + "/fresh", mode: 0o644, keepSameSize: true),
+            ])
+            let kept = transport is SSHSession
+            #expect(written == (kept ? 2 : 3))
+            try expectRemoteFile(transport, dir + "/same", equals: Data((kept ? "old!" : "new!").utf8), mode: "644")
+            try expectRemoteFile(transport, dir + "/other", equals: Data("newer".utf8), mode: "644")
+            try expectRemoteFile(transport, dir + "/fresh", equals: Data("fresh".utf8), mode: "644")
+            #expect(try listDirectory(transport, dir).sorted() == ["fresh", "other", "same"])
 
         case .uploadToAFullDiskSaysSoAndLeavesNothing:
             // The "device" is this machine: a 64 KiB tmpfs in its scratch directory fills up.
