@@ -34,6 +34,8 @@ let package = Package(
         // Linux calls Swift's Glibc module does not export (CPU affinity).
         .target(name: "CPlatform"),
         .target(name: "Probes", dependencies: ["BenchCore", "CLibPFM", "CPlatform"], swiftSettings: strict),
+        // Output parsers of external benchmark programs (llama-bench, benchmark_model, trtexec).
+        .target(name: "Runners", dependencies: ["BenchCore"], swiftSettings: strict),
         .target(name: "Agent", dependencies: ["Runtime", "Probes"], swiftSettings: strict),
         .executableTarget(name: "boardbench-agent", dependencies: ["Agent"], swiftSettings: strict),
 
@@ -93,6 +95,7 @@ let package = Package(
             name: "AgentTests", dependencies: ["Agent", "BenchTestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "BenchTestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(name: "RunnersTests", dependencies: ["Runners"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "ControllerTests", dependencies: ["Controller", "Runtime", "BenchTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
