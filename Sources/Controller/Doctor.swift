@@ -56,12 +56,14 @@ public struct DoctorReport: Codable, Sendable, Equatable {
 public enum Doctor {
     public static let checkNames = [
         "device-file", "reachability", "host-key", "libraries", "glibc", "architecture", "agent", "disk", "perf-events",
-        "sensors", "governor", "lock",
+        "sensors", "governor", "lock", "command-cost",
     ]
 
     /// Free space below which the workdir is a warning, and below which it fails.
     public static let warnBelowKiB: Int64 = 500 * 1024
     public static let failBelowKiB: Int64 = 50 * 1024
+    /// A command that takes longer than this to start on the board gets a warning.
+    public static let commandCostWarnMilliseconds = 100.0
 
     /// Runs every check on device `name`. `agentPath` is `--agent` (else `BOARDBENCH_AGENT`, else
     /// next to `boardbench`): the binary the board is compared with.
@@ -97,6 +99,7 @@ public enum Doctor {
         checks.append(sensors(t, config: config, workspace: workspace, facts: facts, paths: paths))
         checks.append(governor(facts, name: name))
         checks.append(lock(t, path: config.effectiveLockPath, name: name))
+        checks.append(commandCost(t))
         return DoctorReport(device: name, checks: checks)
     }
 
@@ -294,6 +297,34 @@ public enum Doctor {
         guard let line = dfOutput.split(separator: "\n").last else { return nil }
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
         return fields.count >= 6 ? Int64(fields[3]) : nil
+    }
+
+    /// What a command costs on the board before it runs: sshd starts the user's login shell,
+    /// and bash reads `~/.bashrc` for commands sshd runs. The best of three `true`s, so a busy
+    /// moment does not count. Over the local transport no shell is involved.
+    static func commandCost(_ t: any DeviceTransport) -> DoctorCheck {
+        guard t is SSHSession else { return DoctorCheck("command-cost", .skipped, "local device: commands start without a login shell") }
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            do {
+                let r = try t.run(["true"], timeoutSeconds: 30)
+                guard r.exitStatus == 0 else { return DoctorCheck("command-cost", .warn, "`true` exited with \(r.exitStatus) on the board") }
+            } catch {
+                return DoctorCheck("command-cost", .fail, error.description, exitStatus: error.exitStatus)
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return commandCost(milliseconds: best)
+    }
+
+    public static func commandCost(milliseconds: Double) -> DoctorCheck {
+        let took = "a command takes \(Int(milliseconds.rounded())) ms on the board before it runs (best of three `true`)"
+        guard milliseconds >= commandCostWarnMilliseconds else { return DoctorCheck("command-cost", .pass, took) }
+        return DoctorCheck(
+            "command-cost", .warn,
+            "\(took): the login shell's start-up (~/.bashrc: conda, pyenv, ROS setup) runs before every command. A run needs one command per board once agent and plans are there; enrolment, doctor and a first run need more",
+            fix: "make ~/.bashrc return at once for non-interactive shells: put `case $- in *i*) ;; *) return;; esac` at its top")
     }
 
     public static func disk(availableKiB: Int64, workdir: String, name: String) -> DoctorCheck {

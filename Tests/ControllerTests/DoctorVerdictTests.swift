@@ -23,6 +23,14 @@ import Testing
         #expect(full.status == .fail && full.exitStatus == ExitStatus.configuration.rawValue)
     }
 
+    @Test func commandCostVerdicts() {
+        let quick = Doctor.commandCost(milliseconds: 12.4)
+        #expect(quick.status == .pass && quick.reason.contains("12 ms") && quick.fix == nil)
+        let slow = Doctor.commandCost(milliseconds: 180)
+        #expect(slow.status == .warn && slow.reason.contains("180 ms") && slow.reason.contains("~/.bashrc"))
+        #expect(slow.fix?.contains("case $- in") == true)
+    }
+
     @Test func governorVerdicts() {
         #expect(Doctor.governor("performance").status == .pass)
         let ondemand = Doctor.governor("ondemand")

@@ -61,6 +61,9 @@ struct DeviceInventoryTests {
             #expect(checks[name]?["status"] as? String == "pass", "\(name): \(checks[name] ?? [:])")
         }
         #expect((checks["host-key"]?["reason"] as? String)?.contains(try board.hostKeyFingerprint) == true)
+        // What a command costs depends on this machine's ~/.bashrc: either verdict, with the figure.
+        let cost = try #require(checks["command-cost"])
+        #expect(["pass", "warn"].contains(cost["status"] as? String) && (cost["reason"] as? String)?.contains(" ms on the board") == true, "\(cost)")
         let disk = try #require(checks["disk"])
         #expect(["pass", "warn"].contains(disk["status"] as? String) && (disk["reason"] as? String)?.contains("MiB free") == true)
         for c in checks.values { #expect(c["reason"] is String && (c["status"] as? String) != "fail", "\(c)") }
