@@ -57,9 +57,15 @@ public struct AgentSession {
             try channel.send(.facts(FactsCollector.collect(root: device.root)))
         case .measure:
             if request.checkPlans {
-                let missing = PlanCheck.missing(request.benchmarks)
-                if !missing.isEmpty {
+                switch PlanCheck.missing(request.benchmarks) {
+                case .failure(let failure):
+                    try channel.send(.error(failure))
+                    return
+                case .success(let missing) where !missing.isEmpty:
                     try channel.send(.plansMissing(.init(planHashes: missing)))
+                    try channel.send(.done)
+                    return
+                case .success:
                     break
                 }
             }

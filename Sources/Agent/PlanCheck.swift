@@ -11,9 +11,12 @@ import Probes
 ///
 /// The hashing is the board's `sha256sum` (coreutils or busybox, which the host relied on
 /// before), spawned directly, without a shell: a SHA-256 library would have grown the agent
-/// by half (swift-crypto: 27.7 → 41.7 MB).
+/// by half (swift-crypto: 27.7 → 41.7 MB). A plan that vanishes between the stat and the hash
+/// fails its batch with `plan-check`; the host's next session sees it missing and pushes it.
 enum PlanCheck {
-    static func missing(_ benchmarks: [BenchmarkRequest]) -> [String] {
+    /// The plan hashes the board lacks, or why the check itself failed (no `sha256sum`, a
+    /// timeout): that is an error of its own, never "every plan missing".
+    static func missing(_ benchmarks: [BenchmarkRequest]) -> Result<[String], AgentMessage.AgentFailure> {
         var plans: [(path: String, hash: String)] = []
         for b in benchmarks where !plans.contains(where: { $0.path == b.planPath }) { plans.append((b.planPath, b.planHash)) }
         var found: [String: String] = [:]
@@ -24,20 +27,21 @@ enum PlanCheck {
             bytes += Int(st.st_size)
             return true
         }
-        // One child per 512 plans keeps the argument list far below ARG_MAX; a board hashes
-        // 20 MB/s or more, so the timeout scales with the bytes.
+        // One child per 512 plans keeps the argument list far below ARG_MAX; the timeout allows
+        // 2 MB/s (a Pi Zero's SD card), plus a minute.
         var start = 0
         while start < present.count {
             let batch = Array(present[start..<min(start + 512, present.count)])
             start += batch.count
-            // A plan removed meanwhile fails the whole batch: its plans count as missing and
-            // are pushed again, which is correct, only slower.
-            if case .success(let out) = HelperCommand.run(["sha256sum", "--"] + batch, timeoutSeconds: 30 + Double(bytes) / 20e6) {
+            switch HelperCommand.run(["sha256sum", "--"] + batch, timeoutSeconds: 60 + Double(bytes) / 2e6) {
+            case .success(let out):
                 for line in out.split(separator: "\n") {
                     let parts = line.split(separator: " ", maxSplits: 1)
                     guard parts.count == 2 else { continue }
                     found[String(parts[1].drop(while: { $0 == " " || $0 == "*" }))] = String(parts[0])
                 }
+            case .failure(let failure):
+                return .failure(.init(code: "plan-check", message: "cannot hash the plans on the board: \(failure.description)"))
             }
         }
         var missing = Set<String>()
@@ -48,6 +52,6 @@ enum PlanCheck {
                 missing.insert(plan.hash)
             }
         }
-        return missing.sorted()
+        return .success(missing.sorted())
     }
 }

@@ -86,16 +86,17 @@ public enum Deployment {
     ///
     /// The hash is kept beside the agent in `boardbench-agent.sha256` under its size, inode,
     /// mtime and ctime, so a run reads 27 MB only when the file changed (git's index does the
-    /// same). Any write, chmod or replacement moves the ctime; a hash taken within two seconds
-    /// of the ctime is not kept, so a change in the same second is never masked.
+    /// same). Any write, chmod or replacement moves the ctime; a hash is not kept when the
+    /// ctime is within two seconds of the time read before the stat, so a change in the same
+    /// second, or during a slow hash, is never masked.
     static let agentHashSnippet = #"""
         h=""
         if [ -n "$a" ] && [ -f "$a" ]; then
-          c="$a.sha256"; s=$(stat -c '%s %i %Y %Z' -- "$a" 2>/dev/null)
+          n=$(date +%s); c="$a.sha256"; s=$(stat -c '%s %i %Y %Z' -- "$a" 2>/dev/null)
           if [ -n "$s" ] && [ -f "$c" ] && [ "$(sed -n 1p "$c")" = "$s" ]; then h=$(sed -n 2p "$c")
           else
             h=$(sha256sum -- "$a" | cut -d ' ' -f 1)
-            n=$(date +%s); z=${s##* }
+            z=${s##* }
             if [ -n "$h" ] && [ -n "$s" ] && [ $((n - z)) -ge 2 ]; then (printf '%s\n%s\n' "$s" "$h" > "$c") 2>/dev/null; fi
           fi
         fi

@@ -74,7 +74,11 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
     public func problem() -> String? {
         if !EntityName.isValid(name) { return "field name: \(name.debugDescription) must match \(EntityName.rule)" }
         if !workdir.hasPrefix("/") { return "field workdir: must be an absolute path, got \(workdir.debugDescription)" }
-        if workdir.contains("\n") || workdir.contains("\0") { return "field workdir: must not contain newlines or NUL" }
+        // sha256sum escapes a path holding a backslash (and prefixes its hash with one), which
+        // the agent guard and plan checks compare against.
+        if workdir.contains("\n") || workdir.contains("\0") || workdir.contains("\\") {
+            return "field workdir: must not contain newlines, NUL or backslashes"
+        }
         if let problem = energy?.problem() { return "field energy: \(problem)" }
         if let l = lockPath, !l.hasPrefix("/") || l.contains("\n") || l.contains("\0") {
             return "field lockPath: must be an absolute path without newlines, got \(l.debugDescription)"

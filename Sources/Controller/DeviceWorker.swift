@@ -59,9 +59,14 @@ struct DeviceWorker: Sendable {
         let state = State()
         state.mayHaveJournal = resumed
         do {
+            // A resumed run journals again: its journal must not be dropped by another run's
+            // session until this one has stored everything (`releaseJournal`).
+            if resumed { try store.markJournals(device: device, runKeys: [runKey], state: .kept) }
             state.dropRunKeys = try store.journals(device: device, state: .droppable).filter { $0 != runKey }
         } catch {
-            return DeviceRunOutcome(device: device, plansPushed: 0, results: [], error: .output(path: workspace.databasePath, reason: error.description))
+            let failure = ControllerError.output(path: workspace.databasePath, reason: error.description)
+            options.onEvent(.deviceFailed(device: device, reason: failure.description))
+            return DeviceRunOutcome(device: device, plansPushed: 0, results: [], error: failure)
         }
         var outcome = DeviceRunOutcome(device: device, plansPushed: 0, results: [], error: nil)
         var attempt = 1

@@ -43,7 +43,7 @@ enum LlamaBench {
         }
         return RunnerReport(
             tests: try records.map { r throws(RunnerParseError) in
-                guard r.prompt >= 0, r.generated >= 0, r.prompt + r.generated > 0 else {
+                guard (0..<(1 << 31)).contains(r.prompt), (0..<(1 << 31)).contains(r.generated), r.prompt + r.generated > 0 else {
                     throw RunnerParseError("llama-bench: a test with n_prompt \(r.prompt) and n_gen \(r.generated)")
                 }
                 let samples = r.samplesNanoseconds ?? []

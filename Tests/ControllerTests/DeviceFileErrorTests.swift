@@ -66,6 +66,13 @@ import Testing
         expectNamed(try loadError(text), line: 5, field: "port", "must be 1...65535, got 70000")
     }
 
+    /// sha256sum escapes a path with a backslash, which the agent guard compares against.
+    @Test func aWorkdirWithABackslashIsRefused() throws {
+        let text = Self.valid.replacingOccurrences(of: "workdir: /home/pi/.boardbench", with: #"workdir: '/home/pi/bench\x'"#)
+        let error = try loadError(text)
+        #expect(error?.description.contains("must not contain newlines, NUL or backslashes") == true, "\(String(describing: error))")
+    }
+
     @Test func badLockPathNamesLineAndField() throws {
         let text = Self.valid.replacingOccurrences(of: "lockPath: /run/lock/boardbench.lock", with: "lockPath: run/lock/boardbench.lock")
         expectNamed(try loadError(text), line: 8, field: "lockPath", "must be an absolute path")

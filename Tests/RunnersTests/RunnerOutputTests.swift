@@ -31,6 +31,9 @@ import Testing
         #expect(report.tests.map(\.name) == ["tg64"] && report.tests[0].samplesNanoseconds.isEmpty)
         #expect(report.tests[0].metric("mean") == 5e9)
         #expect(throws: RunnerParseError.self) { try RunnerOutput.parse(#"{"n_prompt": 0, "n_gen": 0, "avg_ns": 1, "avg_ts": 1}"#, as: .llamaBench) }
+        // Token counts that would overflow their sum are refused, not trapped on.
+        let huge = #"{"n_prompt": 9223372036854775807, "n_gen": 1, "avg_ns": 1, "avg_ts": 1}"#
+        #expect(throws: RunnerParseError.self) { try RunnerOutput.parse(huge, as: .llamaBench) }
         #expect(throws: RunnerParseError.self) {
             try RunnerOutput.parse(#"{"n_prompt": 1, "n_gen": 0, "avg_ns": 1, "avg_ts": 1, "samples_ns": [5, -1]}"#, as: .llamaBench)
         }
