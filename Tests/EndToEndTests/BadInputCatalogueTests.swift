@@ -195,7 +195,7 @@ struct BadInputCatalogueTests {
         Case(id: "device-not-enrolled", exit: 66, message: "device ghost is not enrolled") {
             ["run", "--profile", try $0.write("ok.yaml", validProfile), "--device", "ghost", "--workspace", $0.path]
         },
-        Case(id: "device-workdir-with-newline", exit: 64, message: "field workdir: must not contain newlines or NUL") {
+        Case(id: "device-workdir-with-newline", exit: 64, message: "field workdir: must not contain newlines, NUL or backslashes") {
             ["device", "enrol", "nl", "--local", "--workdir", "/tmp/a\nb", "--workspace", $0.path]
         },
 
@@ -302,7 +302,7 @@ struct BadBoardInputTests {
         Case(id: "board-missing-library", exit: 78, message: "libopenblas.so.0 missing on l: sudo apt-get install libopenblas0") { _ in [] },
         Case(id: "board-unwritable-workdir", exit: 74, message: "Read-only file system") { _ in [] },
         Case(id: "board-hostile-workdir", exit: 0, message: "") { _ in [] },
-        Case(id: "board-workdir-with-newline", exit: 64, message: "field workdir: must not contain newlines or NUL") { _ in [] },
+        Case(id: "board-workdir-with-newline", exit: 64, message: "field workdir: must not contain newlines, NUL or backslashes") { _ in [] },
         Case(id: "board-perf-events-denied", exit: 0, message: "not permitted") { _ in [] },
     ]
 
