@@ -10,7 +10,7 @@ public enum Deployment {
     public static func ensureAgent(
         _ t: any DeviceTransport, config: DeviceConfig, probes: ProbeConfig, binary: AgentBinary
     ) throws(ControllerError) -> AgentClient {
-        try prepare(t, config: config, probes: probes, binary: binary, plans: [], verifyStart: true).client
+        try prepare(t, config: config, probes: probes, binary: binary, plans: []).client
     }
 
     /// What `prepare` leaves behind: a client for the deployed agent, and which of the plans
@@ -22,10 +22,8 @@ public enum Deployment {
 
     /// `ensureAgent` and the plan check of `pushPlans` in one command on the board: every
     /// command costs a login shell there, which a heavy `~/.bashrc` makes 100 ms or more.
-    /// Without `verifyStart` the agent is not asked for its version here: the caller's next
-    /// session checks the version and protocol in the agent's hello.
     public static func prepare(
-        _ t: any DeviceTransport, config: DeviceConfig, probes: ProbeConfig, binary: AgentBinary, plans: [CompiledModel], verifyStart: Bool
+        _ t: any DeviceTransport, config: DeviceConfig, probes: ProbeConfig, binary: AgentBinary, plans: [CompiledModel]
     ) throws(ControllerError) -> Prepared {
         let path = config.agentPath(version: BoardBenchVersion.current)
         let client = AgentClient(transport: t, agentPath: path, probes: probes)
@@ -42,7 +40,6 @@ public enum Deployment {
             }
         }
         let present = Set(plans.map(\.hash).filter { found[config.planPath(hash: $0)] == $0 })
-        guard verifyStart else { return Prepared(client: client, presentPlans: present) }
         guard let hello = client.version() else {
             let detail = (try? t.run([path, "version"], timeoutSeconds: 60)).map { String(decoding: $0.stderr, as: UTF8.self) } ?? ""
             throw .agentFailed(device: t.label, reason: "the deployed agent does not start: \(detail.trimmingCharacters(in: .whitespacesAndNewlines))")

@@ -51,7 +51,7 @@ public enum Inference {
             throw .agentArchitecture(device: config.name, board: facts.architecture, agent: binary.architecture, path: binary.path)
         }
         let transport = try DeviceConnector.connect(config)
-        let prepared = try Deployment.prepare(transport, config: config, probes: config.sensorPaths, binary: binary, plans: [model], verifyStart: true)
+        let prepared = try Deployment.prepare(transport, config: config, probes: config.sensorPaths, binary: binary, plans: [model])
         let client = prepared.client
         try Deployment.pushPlans([model], present: prepared.presentPlans, to: transport, config: config)
         let payloads = bound.enumerated().map { i, a in
