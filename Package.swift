@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Probes", dependencies: ["BenchCore", "CLibPFM", "CPlatform"], swiftSettings: strict),
         // Output parsers of external benchmark programs (llama-bench, benchmark_model, trtexec).
         .target(name: "Runners", dependencies: ["BenchCore"], swiftSettings: strict),
-        .target(name: "Agent", dependencies: ["Runtime", "Probes"], swiftSettings: strict),
+        .target(name: "Agent", dependencies: ["Runtime", "Probes", "Runners"], swiftSettings: strict),
         .executableTarget(name: "boardbench-agent", dependencies: ["Agent"], swiftSettings: strict),
 
         // Host side.
@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "Controller",
             dependencies: [
-                "Transport", "Store", "ModelPlan", "ONNX", "Spaces", "Runtime",
+                "Transport", "Store", "ModelPlan", "ONNX", "Spaces", "Runtime", "Runners",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

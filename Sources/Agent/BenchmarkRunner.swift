@@ -14,6 +14,7 @@ public enum BenchmarkRunner {
     /// cooldown, pinning, load (time and memory), the cold start on its own, then the sample
     /// loop with the peak resident set reset just before it.
     public static func measure(_ request: BenchmarkRequest, device: DeviceContext = DeviceContext(nil)) -> BenchmarkOutcome {
+        if let runner = request.runner { return ExternalRunner.measure(request, runner: runner, device: device) }
         let settings = request.settings
         var outcome = BenchmarkOutcome(
             benchmark: request.name, planHash: request.planHash, status: .ok, runtimeVersion: RuntimeInfo.version, settings: settings,

@@ -1,5 +1,6 @@
 import BenchCore
 import ModelPlan
+import Probes
 import Runtime
 
 /// Runs a plan once on the inputs the host sent and returns every graph output, so a board's
@@ -9,6 +10,7 @@ public enum InferenceRunner {
         func failure(_ code: String, _ message: String) -> Result<[TensorPayload], AgentMessage.AgentFailure> {
             .failure(.init(code: code, message: message))
         }
+        if let runner = request.runner { return external(request, runner: runner) }
         let bytes: [UInt8]
         switch BenchmarkRunner.readWholeFile(request.planPath) {
         case .success(let b): bytes = b
@@ -37,5 +39,23 @@ public enum InferenceRunner {
                 let t = graph.tensors[graph.outputs[i]]
                 return TensorPayload(name: t.name, shape: t.shape, values: executor.output(i))
             })
+    }
+
+    /// The outputs of the model as ONNX Runtime on the board computes them.
+    static func external(_ request: InferRequest, runner: RunnerRequest) -> Result<[TensorPayload], AgentMessage.AgentFailure> {
+        guard runner.kind == .onnxruntime else {
+            return .failure(.init(code: "bad-request", message: "only the onnxruntime runner computes outputs; \(runner.kind.rawValue) runners measure time"))
+        }
+        guard request.threads >= 1, request.threads <= 1024 else { return .failure(.init(code: "bad-request", message: "threads must be in 1...1024")) }
+        let deadline = MonotonicClock.seconds() + 600
+        let session: OnnxRuntimeSession
+        switch OnnxRuntimeSession.start(
+            python: runner.python ?? "python3", model: runner.modelPath ?? request.planPath, threads: request.threads, runner: runner, deadline: deadline)
+        {
+        case .success(let s): session = s
+        case .failure(let f): return .failure(.init(code: "runner", message: f.message))
+        }
+        defer { session.close() }
+        return session.infer(request.inputs, deadline: deadline).mapError { .init(code: "runner", message: $0.message) }
     }
 }

@@ -18,7 +18,8 @@ enum PlanCheck {
     /// timeout): that is an error of its own, never "every plan missing".
     static func missing(_ benchmarks: [BenchmarkRequest]) -> Result<[String], AgentMessage.AgentFailure> {
         var plans: [(path: String, hash: String)] = []
-        for b in benchmarks where !plans.contains(where: { $0.path == b.planPath }) { plans.append((b.planPath, b.planHash)) }
+        // A runner request with nothing pushed (a model already on the board) has no plan path.
+        for b in benchmarks where !b.planPath.isEmpty && !plans.contains(where: { $0.path == b.planPath }) { plans.append((b.planPath, b.planHash)) }
         var found: [String: String] = [:]
         var bytes = 0
         let present = plans.map(\.path).filter { path in

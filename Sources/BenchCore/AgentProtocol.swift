@@ -10,7 +10,9 @@ public enum AgentProtocol {
     ///    journal and the `collect` command; settings gain timeoutSeconds and testSleepMilliseconds.
     /// 5: one command per run: `sendFacts`, `checkPlans` and `plansMissing`, journals dropped by
     ///    the next session (`dropRunKeys`, `journalsDropped`).
-    public static let version = 5
+    /// 6: external runners: `BenchmarkRequest.runner`, `BenchmarkOutcome.runner`,
+    ///    `InferRequest.runner`.
+    public static let version = 6
 }
 
 /// How the agent conducts a `measure` or `collect` session (docs/formats.md, "Sessions").
@@ -156,12 +158,17 @@ public struct BenchmarkRequest: Codable, Sendable, Equatable {
     /// SHA-256 (hex) the host computed; echoed back so results stay tied to the exact bytes.
     public var planHash: String
     public var settings: MeasurementSettings
+    /// Measured by an external runtime instead of BoardBench's own; nil: the builtin runtime.
+    /// `planPath` is then the pushed model file ("" when nothing was pushed) and `planHash`
+    /// its SHA-256 (or the runner request's, when nothing was pushed).
+    public var runner: RunnerRequest?
 
-    public init(name: String, planPath: String, planHash: String, settings: MeasurementSettings) {
+    public init(name: String, planPath: String, planHash: String, settings: MeasurementSettings, runner: RunnerRequest? = nil) {
         self.name = name
         self.planPath = planPath
         self.planHash = planHash
         self.settings = settings
+        self.runner = runner
     }
 }
 

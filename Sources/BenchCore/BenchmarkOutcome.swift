@@ -66,6 +66,8 @@ public struct BenchmarkOutcome: Codable, Sendable, Equatable {
     public var cooldown: CooldownOutcome?
     /// How `cores` was resolved ("highest cpu_capacity, 1024"), when pinned.
     public var pinningBasis: String?
+    /// For a benchmark an external runtime executed: how it was run and what it reported.
+    public var runner: RunnerDetail?
 
     public init(
         benchmark: String, planHash: String, status: Status, error: String? = nil, runtimeVersion: String,

@@ -37,6 +37,26 @@ public struct BenchmarkSpec: Codable, Sendable, Equatable {
     /// order (nil for a benchmark written as it is).
     public var parameters: [SweepParameter]?
 
+    /// What executes the model: `builtin` (BoardBench's runtime, the default), `onnxruntime`
+    /// or `command` (docs/formats.md, "Runners").
+    public var runner: String?
+    /// `command`: the program and its arguments, with `{model}`, `{threads}`, `{iterations}`,
+    /// `{warmup}` and `{output}` placeholders.
+    public var command: [String]?
+    /// `command`: the format the program prints its own times in (`lines`, `llama-bench`,
+    /// `benchmark_model`, `trtexec`, `trtexec-times`); absent: each whole run is timed.
+    public var output: String?
+    /// `command`: the test of a multi-test output this benchmark reports (`pp512`).
+    public var select: String?
+    /// `command`: a metric of the output taken as one sample per run (`avg`).
+    public var sampleMetric: String?
+    /// `onnxruntime`: `all` (default), `extended`, `basic` or `disabled`.
+    public var graphOptimization: String?
+    /// `onnxruntime`: the execution provider (default `CPUExecutionProvider`).
+    public var executionProvider: String?
+    /// Environment variables for the program (`command`, `onnxruntime`).
+    public var environment: [String: String]?
+
     public init(
         name: String, model: String, inputShapes: [String]? = nil, settings: SettingsOverride? = nil, sweep: Sweep? = nil,
         parameters: [SweepParameter]? = nil
@@ -50,5 +70,5 @@ public struct BenchmarkSpec: Codable, Sendable, Equatable {
     }
 
     /// Identifies what gets compiled: the model and the shapes it is compiled for.
-    public var compileKey: String { ([model] + (inputShapes ?? [])).joined(separator: "\u{1F}") }
+    public var compileKey: String { ([runner ?? "builtin", model] + (inputShapes ?? [])).joined(separator: "\u{1F}") }
 }

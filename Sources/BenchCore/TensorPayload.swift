@@ -13,12 +13,16 @@ public struct InferRequest: Codable, Sendable, Equatable {
     public var threads: Int
     /// One per graph input, in graph input order.
     public var inputs: [TensorPayload]
+    /// Run by ONNX Runtime on the board instead (`planPath` is then the pushed ONNX file);
+    /// nil: the builtin runtime. Only `onnxruntime` runners produce outputs.
+    public var runner: RunnerRequest?
 
-    public init(planPath: String, planHash: String, threads: Int, inputs: [TensorPayload]) {
+    public init(planPath: String, planHash: String, threads: Int, inputs: [TensorPayload], runner: RunnerRequest? = nil) {
         self.planPath = planPath
         self.planHash = planHash
         self.threads = threads
         self.inputs = inputs
+        self.runner = runner
     }
 }
 

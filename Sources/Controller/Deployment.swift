@@ -29,7 +29,8 @@ public enum Deployment {
         let client = AgentClient(transport: t, agentPath: path, probes: probes)
         let localHash = try binary.sha256()
         let found: [String: String]
-        do { found = try hashes(on: t, agent: path, plans: plans.map { config.planPath(hash: $0.hash) }) } catch {
+        let pushed = plans.filter { $0.fileName != nil }
+        do { found = try hashes(on: t, agent: path, plans: pushed.compactMap { config.modelPath($0) }) } catch {
             throw .transport(error)
         }
         if found[path] != localHash {
@@ -39,7 +40,7 @@ public enum Deployment {
                 throw .transport(error)
             }
         }
-        let present = Set(plans.map(\.hash).filter { found[config.planPath(hash: $0)] == $0 })
+        let present = Set(pushed.filter { m in config.modelPath(m).map { found[$0] == m.hash } ?? false }.map(\.hash))
         guard let hello = client.version() else {
             let detail = (try? t.run([path, "version"], timeoutSeconds: 60)).map { String(decoding: $0.stderr, as: UTF8.self) } ?? ""
             throw .agentFailed(device: t.label, reason: "the deployed agent does not start: \(detail.trimmingCharacters(in: .whitespacesAndNewlines))")
@@ -61,18 +62,21 @@ public enum Deployment {
     public static func pushPlans(
         _ plans: [CompiledModel], present: Set<String>? = nil, to t: any DeviceTransport, config: DeviceConfig, keepSameSize: Bool = false
     ) throws(ControllerError) -> Int {
-        let unique = Dictionary(plans.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        // Models already on the board (`board:/path`) have no file to push.
+        let unique = Dictionary(plans.filter { $0.fileName != nil }.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         do throws(TransportError) {
             var present = present
             if present == nil {
-                let found = try hashes(on: t, agent: nil, plans: unique.keys.map { config.planPath(hash: $0) })
-                present = Set(unique.keys.filter { found[config.planPath(hash: $0)] == $0 })
+                let found = try hashes(on: t, agent: nil, plans: unique.values.compactMap { config.modelPath($0) })
+                present = Set(unique.values.filter { m in config.modelPath(m).map { found[$0] == m.hash } ?? false }.map(\.hash))
             }
             // One batch: over SSH, one SFTP session and a few commands for all of them.
             let missing = unique.keys.sorted().filter { present?.contains($0) != true }
             return try t.uploadAll(
                 missing.compactMap { hash in
-                    unique[hash].map { UploadFile(Data($0.plan), to: config.planPath(hash: hash), mode: 0o644, keepSameSize: keepSameSize) }
+                    unique[hash].flatMap { m in
+                        config.modelPath(m).map { UploadFile(Data(m.plan), to: $0, mode: 0o644, keepSameSize: keepSameSize) }
+                    }
                 })
         } catch {
             throw .transport(error)

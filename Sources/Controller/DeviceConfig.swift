@@ -47,6 +47,10 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
     /// on the host with `%h`, `%p` and `%r` replaced by host, port and user; its stdin/stdout
     /// carry the SSH stream (e.g. `ssh -W %h:%p gateway`).
     public var proxyCommand: String?
+    /// The Python interpreter that has ONNX Runtime, for the `onnxruntime` runner; nil:
+    /// `python3` on the PATH of a non-interactive SSH command, which sees neither pyenv shims
+    /// nor an activated virtual environment: name the venv's `bin/python` here.
+    public var pythonPath: String?
     /// Pinned SHA-256 host key fingerprint ("SHA256:..."), set at enrolment.
     public var hostKeyFingerprint: String?
     public var facts: DeviceFacts?
@@ -83,6 +87,9 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
         if let l = lockPath, !l.hasPrefix("/") || l.contains("\n") || l.contains("\0") {
             return "field lockPath: must be an absolute path without newlines, got \(l.debugDescription)"
         }
+        if let p = pythonPath, p.isEmpty || p.contains("\n") || p.contains("\0") {
+            return "field pythonPath: must be a program name or path, got \(p.debugDescription)"
+        }
         if let p = proxyCommand, p.trimmingCharacters(in: .whitespaces).isEmpty || p.contains("\n") {
             return "field proxyCommand: must be one non-empty line"
         }
@@ -96,4 +103,6 @@ public struct DeviceConfig: Codable, Sendable, Equatable {
     /// Paths on the device (docs/architecture.md, "Remote layout").
     public func agentPath(version: String) -> String { "\(workdir)/agent/\(version)/boardbench-agent" }
     public func planPath(hash: String) -> String { "\(workdir)/models/\(hash).plan" }
+    /// Where `model` lives on this device; nil for a model already there (never pushed).
+    public func modelPath(_ model: CompiledModel) -> String? { model.fileName.map { "\(workdir)/models/\($0)" } }
 }

@@ -246,6 +246,12 @@ struct DeviceWorker: Sendable {
         try releaseJournal()
     }
 
+    /// The runtime column of a benchmark's result: `builtin`, or the external runner's kind.
+    private func runtime(of benchmark: String) -> String {
+        guard let item = items.first(where: { $0.benchmark == benchmark }), item.requestJSON.contains("\"runner\"") else { return "builtin" }
+        return request(item)?.runner?.kind.rawValue ?? "builtin"
+    }
+
     private func request(_ item: RunItemRecord) -> BenchmarkRequest? {
         try? JSONDecoder().decode(BenchmarkRequest.self, from: Data(item.requestJSON.utf8))
     }
@@ -367,7 +373,7 @@ struct DeviceWorker: Sendable {
     /// Stores a result (false when the run already held it) and reports it.
     private func save(_ r: BenchmarkOutcome, model: String, state: State) throws -> Bool {
         let statistics = r.statistics
-        var record = RunCoordinator.record(r, statistics: statistics, runId: runId, device: device, model: model)
+        var record = RunCoordinator.record(r, statistics: statistics, runId: runId, device: device, model: model, runtime: runtime(of: r.benchmark))
         record.hostVersion = BoardBenchVersion.current
         record.agentVersion = state.agentVersion
         record.factsHash = state.factsHash

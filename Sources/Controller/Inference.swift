@@ -40,9 +40,13 @@ public enum Inference {
     }
 
     /// Executes on an enrolled device: deploys the agent and the plan if missing, sends the
-    /// inputs, and returns the outputs the board computed.
+    /// inputs, and returns the outputs the board computed. With `onnxRuntime` (the `.onnx`
+    /// file `model` was compiled from, `CompiledModel.file`), ONNX Runtime on the board
+    /// computes them instead, through the `onnxruntime` runner: the same inputs, bound against
+    /// `model`'s graph, so the two runtimes' outputs can be compared.
     public static func remote(
-        _ model: CompiledModel, inputs: [NPYArray], device: String, workspace: Workspace, agentPath: String?, threads: Int = 1
+        _ model: CompiledModel, inputs: [NPYArray], device: String, workspace: Workspace, agentPath: String?, threads: Int = 1,
+        onnxRuntime: CompiledModel? = nil, inputShapes: [String] = []
     ) throws(ControllerError) -> [(name: String, array: NPYArray)] {
         let bound = try bind(inputs, to: model.graph)
         let config = try DeviceFile.load(device, in: workspace)
@@ -51,14 +55,20 @@ public enum Inference {
             throw .agentArchitecture(device: config.name, board: facts.architecture, agent: binary.architecture, path: binary.path)
         }
         let transport = try DeviceConnector.connect(config)
-        let prepared = try Deployment.prepare(transport, config: config, probes: config.sensorPaths, binary: binary, plans: [model])
+        let pushed = onnxRuntime ?? model
+        let prepared = try Deployment.prepare(transport, config: config, probes: config.sensorPaths, binary: binary, plans: [pushed])
         let client = prepared.client
-        try Deployment.pushPlans([model], present: prepared.presentPlans, to: transport, config: config)
+        try Deployment.pushPlans([pushed], present: prepared.presentPlans, to: transport, config: config)
         let payloads = bound.enumerated().map { i, a in
             TensorPayload(name: model.graph.tensors[model.graph.inputs[i]].name, shape: a.shape, values: a.values)
         }
         let request = AgentRequest(
-            command: .infer, infer: InferRequest(planPath: config.planPath(hash: model.hash), planHash: model.hash, threads: threads, inputs: payloads))
+            command: .infer,
+            infer: InferRequest(
+                planPath: config.modelPath(pushed) ?? "", planHash: pushed.hash, threads: threads, inputs: payloads,
+                runner: onnxRuntime.map { _ in
+                    RunnerRequest(kind: .onnxruntime, python: config.pythonPath, inputShapes: inputShapes.isEmpty ? nil : inputShapes)
+                }))
         var outputs: [(String, NPYArray)] = []
         do {
             try client.send(request) { message in

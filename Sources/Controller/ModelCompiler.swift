@@ -12,6 +12,10 @@ public struct CompiledModel: Sendable {
     public var hash: String
     public var cost: GraphCost
     public var graph: Graph
+    /// The file's name under `<workdir>/models/` on every board: `<hash>.plan` for plans,
+    /// `<hash>.<extension>` for a model an external runner reads as it is (an `.onnx` file for
+    /// ONNX Runtime); nil for a model already on the board (`board:/path`), which is never pushed.
+    public var fileName: String?
 
     /// Encodes a graph built elsewhere (search-space blocks). With `keepWeights` false the
     /// in-memory graph drops its weight bytes once encoded: thousands of block models stay small.
@@ -23,12 +27,29 @@ public struct CompiledModel: Sendable {
         self.init(reference: reference, plan: bytes, hash: PlanIdentity.hash(bytes), cost: GraphCost(graph), graph: kept)
     }
 
-    init(reference: String, plan: [UInt8], hash: String, cost: GraphCost, graph: Graph) {
+    init(reference: String, plan: [UInt8], hash: String, cost: GraphCost, graph: Graph, fileName: String? = nil) {
         self.reference = reference
         self.plan = plan
         self.hash = hash
         self.cost = cost
         self.graph = graph
+        self.fileName = fileName ?? "\(hash).plan"
+    }
+
+    /// A model file an external runner reads as it is: pushed by content, never compiled.
+    static func file(reference: String, bytes: [UInt8], extension ext: String) -> CompiledModel {
+        let hash = PlanIdentity.hash(bytes)
+        let empty = Graph(name: reference, tensors: [], nodes: [], inputs: [], outputs: [], weights: [])
+        return CompiledModel(
+            reference: reference, plan: bytes, hash: hash, cost: GraphCost(empty), graph: empty, fileName: ext.isEmpty ? hash : "\(hash).\(ext)")
+    }
+
+    /// A model already on the board (`board:/path`): nothing to push; `identity` names it.
+    static func onBoard(reference: String, identity: String) -> CompiledModel {
+        let empty = Graph(name: reference, tensors: [], nodes: [], inputs: [], outputs: [], weights: [])
+        var m = CompiledModel(reference: reference, plan: [], hash: identity, cost: GraphCost(empty), graph: empty)
+        m.fileName = nil
+        return m
     }
 }
 
@@ -86,7 +107,13 @@ public enum ModelCompiler {
         }
     }
 
-    private static func read(_ reference: String, _ directory: URL?) throws(ControllerError) -> [UInt8] {
+    /// An `.onnx` (or other) file as an external runner reads it: its bytes, pushed by content.
+    public static func file(_ reference: String, relativeTo directory: URL? = nil) throws(ControllerError) -> CompiledModel {
+        let bytes = try read(reference, directory)
+        return CompiledModel.file(reference: reference, bytes: bytes, extension: URL(fileURLWithPath: reference).pathExtension.lowercased())
+    }
+
+    static func read(_ reference: String, _ directory: URL?) throws(ControllerError) -> [UInt8] {
         let url = URL(fileURLWithPath: reference, relativeTo: directory)
         guard let data = try? Data(contentsOf: url) else { throw ControllerError.fileNotFound(path: url.path, what: "model") }
         return [UInt8](data)

@@ -40,6 +40,7 @@ public enum ProfileLoader {
         }
         let profile = try ProfileSweep.expand(written, path: path, text: text, directory: directory)
         for b in profile.benchmarks {
+            if let problem = RunnerModels.problem(b) { throw .profile(path: path, reason: "benchmark \(b.name): \(problem)") }
             if let problem = profile.effectiveSettings(for: b).problem() {
                 throw .profile(path: path, reason: "benchmark \(b.name): \(problem)")
             }

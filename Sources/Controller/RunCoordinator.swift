@@ -52,11 +52,14 @@ public struct Workload: Sendable {
         public var name: String
         public var model: CompiledModel
         public var settings: MeasurementSettings
+        /// An external runtime measures it; nil: the builtin runtime.
+        public var runner: RunnerRequest?
 
-        public init(name: String, model: CompiledModel, settings: MeasurementSettings) {
+        public init(name: String, model: CompiledModel, settings: MeasurementSettings, runner: RunnerRequest? = nil) {
             self.name = name
             self.model = model
             self.settings = settings
+            self.runner = runner
         }
     }
 
@@ -184,11 +187,14 @@ public struct RunCoordinator: Sendable {
         guard let profileReference = options.profile else { throw .invalidArgument("give --profile FILE (or --resume RUN_ID)") }
         let loaded = try ProfileLoader.load(profileReference)
         var compiled: [String: CompiledModel] = [:]
-        for b in loaded.profile.benchmarks where compiled[b.compileKey] == nil {
-            compiled[b.compileKey] = try ModelCompiler.compile(b.model, relativeTo: loaded.directory, inputShapes: b.inputShapes ?? [])
-        }
-        let benchmarks = loaded.profile.benchmarks.map { b in
-            Workload.Benchmark(name: b.name, model: compiled[b.compileKey]!, settings: loaded.profile.effectiveSettings(for: b))
+        var benchmarks: [Workload.Benchmark] = []
+        for b in loaded.profile.benchmarks {
+            let runner = RunnerModels.request(b)
+            let model: CompiledModel
+            if let known = compiled[b.compileKey] { model = known } else { model = try RunnerModels.model(b, runner: runner, relativeTo: loaded.directory) }
+            // A model on the board is named by its whole runner request, so it is not shared.
+            if runner?.modelPath == nil { compiled[b.compileKey] = model }
+            benchmarks.append(Workload.Benchmark(name: b.name, model: model, settings: loaded.profile.effectiveSettings(for: b), runner: runner))
         }
         let stored = StoredRunOptions(
             profilePath: loaded.path, profileDirectory: loaded.directory?.path, devices: options.devices, lockTimeoutSeconds: options.lockTimeoutSeconds)
@@ -208,7 +214,10 @@ public struct RunCoordinator: Sendable {
         var items: [RunItemRecord] = []
         for config in configs {
             for (position, b) in workload.benchmarks.enumerated() {
-                let request = BenchmarkRequest(name: b.name, planPath: config.planPath(hash: b.model.hash), planHash: b.model.hash, settings: b.settings)
+                var runner = b.runner
+                if runner?.kind == .onnxruntime { runner?.python = config.pythonPath }
+                let request = BenchmarkRequest(
+                    name: b.name, planPath: config.modelPath(b.model) ?? "", planHash: b.model.hash, settings: b.settings, runner: runner)
                 items.append(
                     RunItemRecord(
                         runId: 0, device: config.name, benchmark: b.name, position: position, model: b.model.reference,
@@ -262,10 +271,11 @@ public struct RunCoordinator: Sendable {
                 throw .resume(runId: runId, reason: "the stored profile no longer names benchmark \(item.benchmark)")
             }
             let model: CompiledModel
-            if let known = byKey[spec.compileKey] {
+            let runner = RunnerModels.request(spec)
+            if let known = byKey[spec.compileKey], runner?.modelPath == nil {
                 model = known
             } else {
-                model = try ModelCompiler.compile(spec.model, relativeTo: loaded.directory, inputShapes: spec.inputShapes ?? [])
+                model = try RunnerModels.model(spec, runner: runner, relativeTo: loaded.directory)
                 byKey[spec.compileKey] = model
             }
             guard model.hash == request.planHash else {
@@ -290,10 +300,12 @@ public struct RunCoordinator: Sendable {
 
     private func storing<T>(_ body: () throws(StoreError) -> T) throws(ControllerError) -> T { try workspace.storing(body) }
 
-    static func record(_ r: BenchmarkOutcome, statistics: Statistics?, runId: Int64, device: String, model: String) -> ResultRecord {
+    static func record(
+        _ r: BenchmarkOutcome, statistics: Statistics?, runId: Int64, device: String, model: String, runtime: String = "builtin"
+    ) -> ResultRecord {
         ResultRecord(
             runId: runId, device: device, benchmark: r.benchmark, model: model, planHash: r.planHash, status: r.status.rawValue,
-            error: r.error, runtime: "builtin", runtimeVersion: r.runtimeVersion, settingsJSON: json(r.settings),
+            error: r.error, runtime: runtime, runtimeVersion: r.runtimeVersion, settingsJSON: json(r.settings),
             startedAtUnixNanoseconds: r.startedAtUnixNanoseconds, loadNanoseconds: r.loadNanoseconds,
             coldStartNanoseconds: r.coldStartNanoseconds, peakResidentKiB: r.peakResidentKiB, arenaBytes: r.arenaBytes,
             weightBytes: r.weightBytes, repeatsPerSample: r.repeatsPerSample,

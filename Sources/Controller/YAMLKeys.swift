@@ -26,7 +26,12 @@ indirect enum KeySchema: Sendable {
         ("name", .any), ("description", .any), ("settings", settings), ("sweep", .any),
         (
             "benchmarks",
-            .list(.mapping([("name", .any), ("model", .any), ("inputShapes", .any), ("settings", settings), ("sweep", .any)]))
+            .list(
+                .mapping([
+                    ("name", .any), ("model", .any), ("inputShapes", .any), ("settings", settings), ("sweep", .any), ("runner", .any), ("command", .any),
+                    ("output", .any), ("select", .any), ("sampleMetric", .any), ("graphOptimization", .any), ("executionProvider", .any),
+                    ("environment", .any),
+                ]))
         ),
     ])
 

@@ -36,7 +36,7 @@ public enum CPUAffinity {
     }
 
     /// Thread IDs of this process (the real /proc, never a fixture root).
-    public static func threadIDs() -> [pid_t] {
-        SysfsRoot("/").list("/proc/self/task").compactMap { pid_t($0) }
+    public static func threadIDs(process: pid_t? = nil) -> [pid_t] {
+        SysfsRoot("/").list("/proc/\(process.map(String.init) ?? "self")/task").compactMap { pid_t($0) }
     }
 }

@@ -9,8 +9,8 @@ import CPlatform
 public enum MemoryProbe {
     /// Resets the high-water mark; false when the kernel refuses (then peaks include earlier phases).
     @discardableResult
-    public static func resetPeak() -> Bool {
-        let fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC)
+    public static func resetPeak(process: pid_t? = nil) -> Bool {
+        let fd = open("/proc/\(process.map(String.init) ?? "self")/clear_refs", O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         return write(fd, "5", 1) == 1
@@ -35,13 +35,13 @@ public enum MemoryProbe {
     /// only. Call before taking a baseline.
     public static func releaseFreeHeap() { _ = cplatform_malloc_release() }
 
-    /// VmHWM in KiB.
-    public static func peakResidentKiB() -> Int64? { statusField("VmHWM:") }
+    /// VmHWM in KiB, of this process or another (a program an external runner started).
+    public static func peakResidentKiB(process: pid_t? = nil) -> Int64? { statusField("VmHWM:", process) }
     /// VmRSS in KiB.
-    public static func residentKiB() -> Int64? { statusField("VmRSS:") }
+    public static func residentKiB(process: pid_t? = nil) -> Int64? { statusField("VmRSS:", process) }
 
-    private static func statusField(_ key: String) -> Int64? {
-        guard let text = SysfsRoot("/").read("/proc/self/status") else { return nil }
+    private static func statusField(_ key: String, _ process: pid_t?) -> Int64? {
+        guard let text = SysfsRoot("/").read("/proc/\(process.map(String.init) ?? "self")/status") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(key) {
             return line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int64($0) }
         }

@@ -20,11 +20,18 @@ struct Infer: ParsableCommand {
     @Option(help: "Run on this enrolled device instead of this machine.") var device: String?
     @Option(help: "Agent executable to deploy if the device lacks this version.") var agent: String?
     @Option(help: "Threads for the runtime (OpenBLAS and its own loops).") var threads: Int = 1
+    @Option(help: "builtin (BoardBench's runtime) or onnxruntime (ONNX Runtime on the board, with --device and an .onnx model).")
+    var runner: String = "builtin"
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one --input FILE.npy") }
         if (output == nil) == (outputDir == nil) { throw ValidationError("give exactly one of -o FILE.npy and --output-dir DIR") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard runner == "builtin" || runner == "onnxruntime" else { throw ValidationError("--runner must be builtin or onnxruntime") }
+        if runner == "onnxruntime" {
+            if device == nil { throw ValidationError("--runner onnxruntime runs on a board: give --device NAME") }
+            if !model.lowercased().hasSuffix(".onnx") { throw ValidationError("--runner onnxruntime needs an .onnx model") }
+        }
     }
 
     func run() throws {
@@ -32,7 +39,9 @@ struct Infer: ParsableCommand {
         let compiled = try boardbench.run { () throws(ControllerError) in try ModelCompiler.compile(model, relativeTo: nil, inputShapes: inputShapes) }
         let outputs = try boardbench.run { () throws(ControllerError) in
             if let device {
-                try Inference.remote(compiled, inputs: arrays, device: device, workspace: global.resolved, agentPath: agent, threads: threads)
+                try Inference.remote(
+                    compiled, inputs: arrays, device: device, workspace: global.resolved, agentPath: agent, threads: threads,
+                    onnxRuntime: runner == "onnxruntime" ? try ModelCompiler.file(model) : nil, inputShapes: inputShapes)
             } else {
                 try Inference.local(compiled, inputs: arrays, threads: threads)
             }

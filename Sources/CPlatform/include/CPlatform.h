@@ -17,4 +17,13 @@ int cplatform_malloc_fix_thresholds(int bytes);
 /// Returns free heap memory to the kernel (malloc_trim); 1 when some was released, 0 when none
 /// was or the C library has no malloc_trim.
 int cplatform_malloc_release(void);
+
+/// Starts `argv[0]` (looked up on PATH when it has no slash) with `envp`, its stdin, stdout and
+/// stderr on the given descriptors, in its own process group, killed with SIGKILL when the
+/// thread that started it dies (PR_SET_PDEATHSIG): a program the agent runs never outlives an
+/// agent killed by the host. The child's pid, or -errno (ENOENT, EACCES...) when it did not start.
+/// pipe2(fds, O_CLOEXEC): both ends close-on-exec from the start. 0 or -errno.
+int cplatform_pipe_cloexec(int fds[2]);
+
+pid_t cplatform_spawn(char *const argv[], char *const envp[], int in_fd, int out_fd, int err_fd);
 #endif

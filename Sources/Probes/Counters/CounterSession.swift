@@ -52,7 +52,14 @@ public final class CounterSession {
 
     /// - Parameter root: where perf_event_paranoid is read (for reasons); threads always come
     ///   from the real /proc/self/task.
-    public init(events: [String] = PerfEventProbe.defaultEvents, options: Options = Options(), root: SysfsRoot = SysfsRoot()) throws {
+    /// The process whose threads are counted: nil, this one; otherwise a program the agent
+    /// started (an external runtime), which must be running when `start()` lists its threads.
+    public let process: pid_t?
+
+    public init(
+        events: [String] = PerfEventProbe.defaultEvents, options: Options = Options(), root: SysfsRoot = SysfsRoot(), process: pid_t? = nil
+    ) throws {
+        self.process = process
         guard !events.isEmpty else { throw CounterError.noEvents }
         var seen = Set<String>()
         for event in events where !seen.insert(event).inserted { throw CounterError.duplicateEvent(event) }
@@ -71,7 +78,7 @@ public final class CounterSession {
         // Threads created while we open counters are caught by listing again until nothing new
         // appears; after that, new threads are children of counted ones and inherit.
         for _ in 0..<16 {
-            let fresh = CPUAffinity.threadIDs().filter { !countedThreads.contains($0) }
+            let fresh = CPUAffinity.threadIDs(process: process).filter { !countedThreads.contains($0) }
             if fresh.isEmpty { break }
             for tid in fresh { open(on: tid) }
         }

@@ -1,0 +1,314 @@
+import BenchCore
+import CPlatform
+import Probes
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// A program an external runner starts on the board: its standard output read as it comes,
+/// standard error kept for failure messages, its exit status and resource use (peak resident
+/// set, CPU time) from wait4. The child is in its own process group and is killed with the
+/// agent (cplatform_spawn), so a program never outlives a benchmark the host gave up on.
+final class ChildProgram {
+    let pid: pid_t
+    let program: String
+    private var input: Int32
+    private var output: Int32
+    private var errors: Int32
+    private var pending: [UInt8] = []
+    private var errorTail: [UInt8] = []
+    private var reaped: Exit?
+    /// Bytes of standard output kept by `readAll` (a runner's output is small; a program that
+    /// floods it is cut off and fails rather than exhausting the agent).
+    static let outputLimit = 16 << 20
+
+    struct Exit {
+        var status: Int32
+        /// ru_maxrss of the child: its peak resident set, KiB.
+        var peakResidentKiB: Int64
+        var cpuNanoseconds: Int64
+
+        var succeeded: Bool { (status & 0x7f) == 0 && (status >> 8) & 0xff == 0 }
+
+        /// "exited with status 3", "was killed by signal 9"; nil for success.
+        var problem: String? {
+            if succeeded { return nil }
+            return (status & 0x7f) == 0 ? "exited with status \((status >> 8) & 0xff)" : "was killed by signal \(status & 0x7f)"
+        }
+    }
+
+    private init(pid: pid_t, program: String, input: Int32, output: Int32, errors: Int32) {
+        (self.pid, self.program, self.input, self.output, self.errors) = (pid, program, input, output, errors)
+    }
+
+    deinit {
+        if reaped == nil {
+            kill()
+            _ = wait()
+        }
+        for fd in [input, output, errors] where fd >= 0 { close(fd) }
+    }
+
+    /// Starts `argv` with the agent's environment plus `environment`. `interactive`: its
+    /// standard input is a pipe (`send`); otherwise /dev/null.
+    static func start(_ argv: [String], environment: [String: String] = [:], interactive: Bool = false) -> Result<ChildProgram, RunnerFailure> {
+        guard let program = argv.first, !program.isEmpty else { return .failure(RunnerFailure("the command is empty")) }
+        var outPipe: [Int32] = [-1, -1]
+        var errPipe: [Int32] = [-1, -1]
+        var inPipe: [Int32] = [-1, -1]
+        func closeAll() { for fd in outPipe + errPipe + inPipe where fd >= 0 { close(fd) } }
+        guard cplatform_pipe_cloexec(&outPipe) == 0, cplatform_pipe_cloexec(&errPipe) == 0 else {
+            closeAll()
+            return .failure(RunnerFailure("pipe: \(String(cString: strerror(errno)))"))
+        }
+        let childIn: Int32
+        if interactive {
+            guard cplatform_pipe_cloexec(&inPipe) == 0 else {
+                closeAll()
+                return .failure(RunnerFailure("pipe: \(String(cString: strerror(errno)))"))
+            }
+            childIn = inPipe[0]
+        } else {
+            childIn = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            inPipe[0] = childIn
+        }
+        var env: [String: String] = [:]
+        var e = environ
+        while let entry = e.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") { env[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+            e += 1
+        }
+        for (k, v) in environment { env[k] = v }
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = env.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        let pid = cplatform_spawn(cArgs, cEnv, childIn, outPipe[1], errPipe[1])
+        close(outPipe[1])
+        close(errPipe[1])
+        close(inPipe[0])
+        guard pid > 0 else {
+            close(outPipe[0])
+            close(errPipe[0])
+            if inPipe[1] >= 0 { close(inPipe[1]) }
+            return .failure(RunnerFailure("cannot run \(program): \(String(cString: strerror(-pid)))"))
+        }
+        return .success(ChildProgram(pid: pid, program: program, input: inPipe[1], output: outPipe[0], errors: errPipe[0]))
+    }
+
+    /// Writes one line to the child's standard input; false when it is gone.
+    func send(_ line: String) -> Bool {
+        guard input >= 0 else { return false }
+        // A child that died makes the write fail with EPIPE; its SIGPIPE must not end the agent
+        // (whose own SIGPIPE, when the host is gone, still does): block it on this thread for
+        // the write and consume it if it came.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        let bytes = Array((line + "\n").utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(input, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                var now = timespec()
+                _ = sigtimedwait(&pipeSignal, nil, &now)
+                return false
+            }
+            done += n
+        }
+        return true
+    }
+
+    enum Line: Equatable {
+        case line(String)
+        case end
+        case timedOut
+    }
+
+    /// The next line of standard output, waiting until `deadline` (monotonic seconds).
+    func readLine(deadline: Double) -> Line {
+        while true {
+            if let nl = pending.firstIndex(of: 10) {
+                let line = String(decoding: pending[..<nl], as: UTF8.self)
+                pending.removeSubrange(...nl)
+                return .line(line)
+            }
+            switch pump(deadline: deadline) {
+            case .progress: continue
+            case .end:
+                if pending.isEmpty { return .end }
+                let line = String(decoding: pending, as: UTF8.self)
+                pending = []
+                return .line(line)
+            case .timedOut: return .timedOut
+            }
+        }
+    }
+
+    /// Everything the child writes to standard output until it closes it; nil when `deadline`
+    /// passed first or the output went over `outputLimit` (the child is then killed).
+    func readAll(deadline: Double) -> [UInt8]? {
+        while true {
+            switch pump(deadline: deadline) {
+            case .progress:
+                if pending.count > Self.outputLimit {
+                    kill()
+                    return nil
+                }
+            case .end: return pending
+            case .timedOut:
+                kill()
+                return nil
+            }
+        }
+    }
+
+    private enum Pump { case progress, end, timedOut }
+
+    /// Waits for output on stdout or stderr and reads what is there.
+    private func pump(deadline: Double) -> Pump {
+        guard output >= 0 else { return .end }
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let remaining = deadline - MonotonicClock.seconds()
+            if remaining <= 0 { return .timedOut }
+            var fds = [pollfd(fd: output, events: Int16(POLLIN), revents: 0)]
+            if errors >= 0 { fds.append(pollfd(fd: errors, events: Int16(POLLIN), revents: 0)) }
+            let ready = poll(&fds, nfds_t(fds.count), Int32(min(remaining * 1000, 1000).rounded(.up)))
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { continue }
+            var sawOutput = false
+            for p in fds where p.revents != 0 {
+                let n = chunk.withUnsafeMutableBytes { read(p.fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if p.fd == output {
+                    if n > 0 {
+                        pending.append(contentsOf: chunk[0..<n])
+                        sawOutput = true
+                    } else {
+                        close(output)
+                        output = -1
+                        return .end
+                    }
+                } else if n > 0 {
+                    errorTail.append(contentsOf: chunk[0..<n])
+                    if errorTail.count > 8192 { errorTail.removeFirst(errorTail.count - 4096) }
+                } else {
+                    close(errors)
+                    errors = -1
+                }
+            }
+            if sawOutput { return .progress }
+        }
+    }
+
+    /// Reads standard error until the child closes it (it has exited) or `deadline`, so a
+    /// failure message written just before exiting is not lost.
+    func drainErrors(deadline: Double) {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while errors >= 0 {
+            let remaining = deadline - MonotonicClock.seconds()
+            if remaining <= 0 { return }
+            var p = pollfd(fd: errors, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&p, 1, Int32(min(remaining * 1000, 1000).rounded(.up)))
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { continue }
+            let n = chunk.withUnsafeMutableBytes { read(errors, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n > 0 {
+                errorTail.append(contentsOf: chunk[0..<n])
+                if errorTail.count > 8192 { errorTail.removeFirst(errorTail.count - 4096) }
+            } else {
+                close(errors)
+                errors = -1
+            }
+        }
+    }
+
+    /// The last lines the child wrote to standard error, for a failure message ("" if none).
+    var stderrTail: String {
+        let lines = String(decoding: errorTail, as: UTF8.self).split(separator: "\n").suffix(3)
+        return lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }.joined(separator: " / ")
+    }
+
+    /// Kills the child and its process group.
+    func kill() {
+        guard reaped == nil else { return }
+        _ = Glibc.kill(-pid, SIGKILL)
+        _ = Glibc.kill(pid, SIGKILL)
+    }
+
+    /// Closes the child's standard input (a well-behaved interactive child then exits).
+    func closeInput() {
+        if input >= 0 { close(input) }
+        input = -1
+    }
+
+    /// Waits for the child to exit and returns its status and resource use.
+    @discardableResult
+    func wait() -> Exit {
+        if let reaped { return reaped }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let cpu = Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000_000 + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1_000
+        let exit = Exit(status: status, peakResidentKiB: Int64(usage.ru_maxrss), cpuNanoseconds: cpu)
+        reaped = exit
+        return exit
+    }
+
+    /// Waits up to `seconds` for the child to exit on its own, then kills it.
+    @discardableResult
+    func finish(within seconds: Double) -> Exit {
+        if let reaped { return reaped }
+        let deadline = MonotonicClock.seconds() + seconds
+        var status: Int32 = 0
+        var usage = rusage()
+        while MonotonicClock.seconds() < deadline {
+            let r = wait4(pid, &status, WNOHANG, &usage)
+            if r == pid {
+                let cpu =
+                    Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000_000 + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1_000
+                let exit = Exit(status: status, peakResidentKiB: Int64(usage.ru_maxrss), cpuNanoseconds: cpu)
+                reaped = exit
+                return exit
+            }
+            MonotonicClock.sleep(seconds: 0.01)
+        }
+        kill()
+        return wait()
+    }
+
+    /// CPU time of the whole running child (every thread), from its CPU clock; nil once gone.
+    func cpuNanoseconds() -> Int64? {
+        var clock = clockid_t()
+        guard clock_getcpuclockid(pid, &clock) == 0 else { return nil }
+        var ts = timespec()
+        guard clock_gettime(clock, &ts) == 0 else { return nil }
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}
+
+/// Why an external runner could not measure: one line for the result's `error`.
+struct RunnerFailure: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+extension RunnerFailure: ExpressibleByStringInterpolation {
+    init(stringLiteral value: String) { self.init(value) }
+}
