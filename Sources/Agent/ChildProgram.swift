@@ -24,14 +24,22 @@ final class ChildProgram {
     private var pending: [UInt8] = []
     private var errorTail: [UInt8] = []
     private var reaped: Exit?
+    /// The largest VmHWM read so far, and when it was last read (monotonic seconds).
+    private var peakKiB: Int64?
+    private var peakReadAt = 0.0
+    /// How often VmHWM is read while the agent waits for the child: VmHWM only grows, so only
+    /// growth in the last interval before the child exits is missed.
+    static let peakInterval = 0.05
     /// Bytes of standard output kept by `readAll` (a runner's output is small; a program that
     /// floods it is cut off and fails rather than exhausting the agent).
     static let outputLimit = 16 << 20
 
     struct Exit {
         var status: Int32
-        /// ru_maxrss of the child: its peak resident set, KiB.
-        var peakResidentKiB: Int64
+        /// The child's peak resident set (VmHWM) as last read while it ran, KiB; nil if never
+        /// read. Not ru_maxrss: that counts the agent's own resident set, which the child
+        /// shared until it executed the program.
+        var peakResidentKiB: Int64?
         var cpuNanoseconds: Int64
 
         var succeeded: Bool { (status & 0x7f) == 0 && (status >> 8) & 0xff == 0 }
@@ -43,8 +51,14 @@ final class ChildProgram {
         }
     }
 
-    private init(pid: pid_t, program: String, input: Int32, output: Int32, errors: Int32) {
+    /// Whether waiting for output also reads VmHWM every `peakInterval` (programs run to their
+    /// end); an interactive child's memory is read by its owner instead (no extra wake-ups
+    /// while it is being measured).
+    private let tracksPeak: Bool
+
+    private init(pid: pid_t, program: String, input: Int32, output: Int32, errors: Int32, tracksPeak: Bool) {
         (self.pid, self.program, self.input, self.output, self.errors) = (pid, program, input, output, errors)
+        self.tracksPeak = tracksPeak
     }
 
     deinit {
@@ -92,7 +106,13 @@ final class ChildProgram {
             cArgs.forEach { free($0) }
             cEnv.forEach { free($0) }
         }
-        let pid = cplatform_spawn(cArgs, cEnv, childIn, outPipe[1], errPipe[1])
+        // ETXTBSY: the program file is still open for writing somewhere (being copied, or a
+        // writer's descriptor inherited by a process forked meanwhile); it passes in moments.
+        var pid = cplatform_spawn(cArgs, cEnv, childIn, outPipe[1], errPipe[1])
+        for _ in 0..<10 where pid == -ETXTBSY {
+            MonotonicClock.sleep(seconds: 0.02)
+            pid = cplatform_spawn(cArgs, cEnv, childIn, outPipe[1], errPipe[1])
+        }
         close(outPipe[1])
         close(errPipe[1])
         close(inPipe[0])
@@ -102,7 +122,7 @@ final class ChildProgram {
             if inPipe[1] >= 0 { close(inPipe[1]) }
             return .failure(RunnerFailure("cannot run \(program): \(String(cString: strerror(-pid)))"))
         }
-        return .success(ChildProgram(pid: pid, program: program, input: inPipe[1], output: outPipe[0], errors: errPipe[0]))
+        return .success(ChildProgram(pid: pid, program: program, input: inPipe[1], output: outPipe[0], errors: errPipe[0], tracksPeak: !interactive))
     }
 
     /// Writes one line to the child's standard input; false when it is gone.
@@ -183,11 +203,13 @@ final class ChildProgram {
         guard output >= 0 else { return .end }
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let remaining = deadline - MonotonicClock.seconds()
+            let now = MonotonicClock.seconds()
+            let remaining = deadline - now
             if remaining <= 0 { return .timedOut }
+            if tracksPeak && now - peakReadAt >= Self.peakInterval { samplePeak() }
             var fds = [pollfd(fd: output, events: Int16(POLLIN), revents: 0)]
             if errors >= 0 { fds.append(pollfd(fd: errors, events: Int16(POLLIN), revents: 0)) }
-            let ready = poll(&fds, nfds_t(fds.count), Int32(min(remaining * 1000, 1000).rounded(.up)))
+            let ready = poll(&fds, nfds_t(fds.count), Int32(min(remaining, tracksPeak ? Self.peakInterval : 1) * 1000) + 1)
             if ready < 0 && errno == EINTR { continue }
             if ready <= 0 { continue }
             var sawOutput = false
@@ -199,6 +221,7 @@ final class ChildProgram {
                         pending.append(contentsOf: chunk[0..<n])
                         sawOutput = true
                     } else {
+                        if tracksPeak { samplePeak() }
                         close(output)
                         output = -1
                         return .end
@@ -265,9 +288,15 @@ final class ChildProgram {
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let cpu = Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000_000 + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1_000
-        let exit = Exit(status: status, peakResidentKiB: Int64(usage.ru_maxrss), cpuNanoseconds: cpu)
+        let exit = Exit(status: status, peakResidentKiB: peakKiB, cpuNanoseconds: cpu)
         reaped = exit
         return exit
+    }
+
+    /// Reads the child's VmHWM into the running peak.
+    func samplePeak() {
+        peakReadAt = MonotonicClock.seconds()
+        if let kib = MemoryProbe.peakResidentKiB(process: pid) { peakKiB = max(peakKiB ?? 0, kib) }
     }
 
     /// Waits up to `seconds` for the child to exit on its own, then kills it.
@@ -282,7 +311,7 @@ final class ChildProgram {
             if r == pid {
                 let cpu =
                     Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000_000 + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1_000
-                let exit = Exit(status: status, peakResidentKiB: Int64(usage.ru_maxrss), cpuNanoseconds: cpu)
+                let exit = Exit(status: status, peakResidentKiB: peakKiB, cpuNanoseconds: cpu)
                 reaped = exit
                 return exit
             }

@@ -263,14 +263,14 @@ enum ExternalRunner {
         var detail = RunnerDetail(kind: .command, timing: "invocation", argv: command)
         var failure: String?
         var inWindow = false
-        var peak: Int64 = 0
+        var peak: Int64?
         var cpu: Int64 = 0
         let run = { () -> Int64? in
             switch invoke(command, runner, deadline: deadline) {
             case .success(let inv):
                 detail.invocations += 1
-                if inWindow {
-                    peak = max(peak, inv.exit.peakResidentKiB)
+                if inWindow, let p = inv.exit.peakResidentKiB {
+                    peak = max(peak ?? 0, p)
                     cpu += inv.exit.cpuNanoseconds
                 }
                 return inv.nanoseconds
@@ -307,7 +307,7 @@ enum ExternalRunner {
         outcome.processCPUNanoseconds = cpu
         detail.notes = [
             "each sample is a whole run of the program, process start and model load included",
-            "counters cover the agent and every run of the program; memory is the program's peak (ru_maxrss)",
+            "counters cover the agent and every run of the program; memory is the program's peak (VmHWM, read every 50 ms while it runs)",
         ]
         record(r, into: &outcome)
         outcome.runner = detail
@@ -330,7 +330,7 @@ enum ExternalRunner {
         let window = Window(&loopSettings, device: device, process: nil, outcome: &outcome)
         var samples: [Int64] = []
         var offsets: [Int64] = []
-        var peak: Int64 = 0
+        var peak: Int64?
         var cpu: Int64 = 0
         let origin = Clock.monotonicNanoseconds()
         var last = origin
@@ -345,7 +345,8 @@ enum ExternalRunner {
                 break
             }
             detail.invocations += 1
-            (peak, cpu, last) = (max(peak, step.exit.peakResidentKiB), cpu + step.exit.cpuNanoseconds, Clock.monotonicNanoseconds())
+            if let p = step.exit.peakResidentKiB { peak = max(peak ?? 0, p) }
+            (cpu, last) = (cpu + step.exit.cpuNanoseconds, Clock.monotonicNanoseconds())
             detail.test = step.test.isEmpty ? nil : step.test
             detail.metrics = step.metrics
             var offset = started - origin
@@ -376,7 +377,10 @@ enum ExternalRunner {
         outcome.warmupRuns = (runner.command ?? []).contains { $0.contains("{warmup}") } ? settings.warmupRuns : 0
         outcome.peakResidentKiB = peak
         outcome.processCPUNanoseconds = cpu
-        detail.notes = ["times are the program's own; counters, energy and memory cover its whole runs, load included"]
+        detail.notes = [
+            "times are the program's own; counters, energy and memory cover its whole runs, load included",
+            "memory is the program's peak (VmHWM, read every 50 ms while it runs)",
+        ]
         outcome.runner = detail
     }
 

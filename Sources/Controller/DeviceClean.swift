@@ -41,8 +41,9 @@ public struct DeviceCleanReport: Codable, Sendable, Equatable {
 
 /// `boardbench device clean`: frees a board's workdir of what no run will use again.
 ///
-/// Removes `<workdir>/agent/<version>/` for every version but the current one, plans
-/// (`<workdir>/models/*.plan`) not used for `keepDays` (runs `touch` the plans they use), and
+/// Removes `<workdir>/agent/<version>/` for every version but the current one, plans and the
+/// model files external runners read (`<workdir>/models/<sha256>.plan`, `.onnx`, `.tflite`...)
+/// not used for `keepDays` (runs `touch` the ones they use), and
 /// upload temporaries (`.*.tmp-*`) older than a day. Never the current agent, never
 /// `<workdir>/results/` (the result journal), never through a symbolic link: a link is
 /// reported and left alone, and `rm -r` does not follow links inside a directory it removes.
@@ -170,7 +171,7 @@ public enum DeviceClean {
         if [ -L "$w/models" ]; then
           printf 'note\t%s is a symbolic link: left alone\n' "$w/models"
         elif [ -d "$w/models" ]; then
-          for f in "$w/models"/*.plan; do
+          for f in "$w/models"/*; do
             if [ ! -e "$f" ] && [ ! -L "$f" ]; then continue; fi
             if odd "$f"; then printf 'note\tan entry of %s has a tab or newline in its name: left alone\n' "$w/models"; continue; fi
             if [ -L "$f" ]; then printf 'note\t%s is a symbolic link: left alone\n' "$f"; continue; fi

@@ -56,7 +56,7 @@ public struct DoctorReport: Codable, Sendable, Equatable {
 public enum Doctor {
     public static let checkNames = [
         "device-file", "reachability", "host-key", "libraries", "glibc", "architecture", "agent", "disk", "perf-events",
-        "sensors", "governor", "lock", "command-cost",
+        "sensors", "governor", "lock", "command-cost", "onnxruntime",
     ]
 
     /// Free space below which the workdir is a warning, and below which it fails.
@@ -100,6 +100,7 @@ public enum Doctor {
         checks.append(governor(facts, name: name))
         checks.append(lock(t, path: config.effectiveLockPath, name: name))
         checks.append(commandCost(t))
+        checks.append(onnxRuntime(t, config: config))
         return DoctorReport(device: name, checks: checks)
     }
 
@@ -325,6 +326,35 @@ public enum Doctor {
             "command-cost", .warn,
             "\(took): the login shell's start-up (~/.bashrc: conda, pyenv, ROS setup) runs before every command. A run needs one command per board once agent and plans are there; enrolment, doctor and a first run need more",
             fix: "make ~/.bashrc return at once for non-interactive shells: put `case $- in *i*) ;; *) return;; esac` at its top")
+    }
+
+    /// Whether the `onnxruntime` runner can work: the device's Python imports onnxruntime and
+    /// numpy. A warning, never a failure: only profiles with `runner: onnxruntime` need it.
+    static func onnxRuntime(_ t: any DeviceTransport, config: DeviceConfig) -> DoctorCheck {
+        let python = config.pythonPath ?? "python3"
+        let script = "import onnxruntime, numpy; print(onnxruntime.__version__, ','.join(onnxruntime.get_available_providers()))"
+        let r: CommandResult
+        do { r = try t.run([python, "-c", script], timeoutSeconds: 60) } catch {
+            return DoctorCheck("onnxruntime", .fail, error.description, exitStatus: error.exitStatus)
+        }
+        return onnxRuntime(python: python, exitStatus: r.exitStatus, stdout: Preflight.text(r.stdout), stderr: Preflight.text(r.stderr), device: config.name)
+    }
+
+    public static func onnxRuntime(python: String, exitStatus: Int32, stdout: String, stderr: String, device: String) -> DoctorCheck {
+        let fix =
+            "on the board: python3 -m venv ~/ort && ~/ort/bin/pip install onnxruntime; then set `pythonPath: /home/USER/ort/bin/python` in Devices/\(device).yaml"
+        guard exitStatus == 0 else {
+            let why = stderr.split(separator: "\n").last.map(String.init) ?? "exit status \(exitStatus)"
+            let reason = exitStatus == 127 ? "\(python) is not on the board" : why
+            return DoctorCheck(
+                "onnxruntime", .warn,
+                "ONNX Runtime is not available with \(python) (\(reason)): benchmarks with `runner: onnxruntime` will fail on this board; nothing else needs it",
+                fix: fix)
+        }
+        let words = stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 1)
+        let version = words.first.map(String.init) ?? "?"
+        let providers = words.count > 1 ? String(words[1]).replacingOccurrences(of: ",", with: ", ") : "none listed"
+        return DoctorCheck("onnxruntime", .pass, "\(python) has onnxruntime \(version) (\(providers))")
     }
 
     public static func disk(availableKiB: Int64, workdir: String, name: String) -> DoctorCheck {

@@ -27,9 +27,19 @@ struct Compare: ParsableCommand {
     @Option(help: "text, json or junit (JUnit XML for CI).") var format: OutputFormat?
     @Option(name: .shortAndLong, help: "Write the output to this file instead of stdout.") var output: String?
 
+    @Option(
+        name: .customLong("runners"),
+        help: "Show one run's models measured by several runtimes (builtin, onnxruntime, command) side by side, instead of comparing runs.")
+    var runnersRun: Int64?
+
     var outputFormat: OutputFormat { json ? .json : format ?? .text }
 
     func validate() throws {
+        if runnersRun != nil {
+            if !runIds.isEmpty || baseline != nil { throw ValidationError("--runners RUN compares within one run: give no other run") }
+            if format == .junit { throw ValidationError("--runners writes text or json") }
+            return
+        }
         if baseline != nil, runIds.count != 1 { throw ValidationError("with --baseline NAME give only NEW_RUN") }
         if baseline == nil, runIds.count != 2 { throw ValidationError("give BASE_RUN NEW_RUN, or --baseline NAME NEW_RUN") }
         if json, let format, format != .json { throw ValidationError("--json and --format \(format.rawValue) disagree; give one") }
@@ -37,6 +47,7 @@ struct Compare: ParsableCommand {
     }
 
     func run() throws {
+        if let runnersRun { return try sideBySide(runnersRun) }
         let thresholds = try boardbench.run { () throws(ControllerError) in try ComparisonThresholds.parse(thresholdSpecs) }
         let store = try global.openStore()
         let (base, new) = try boardbench.run { () throws(StoreError) in
@@ -58,5 +69,19 @@ struct Compare: ParsableCommand {
         }
         if !global.quiet && (outputFormat != .text || output != nil) { printError("boardbench: \(comparison.summaryLine)") }
         if comparison.regression { throw ExitCode(ExitStatus.regression.rawValue) }
+    }
+
+    /// `--runners RUN`: the run's runtimes side by side (`RunnerComparison`); exit 0.
+    private func sideBySide(_ runId: Int64) throws {
+        let store = try global.openStore()
+        let detail = try boardbench.run { () throws(StoreError) in try store.run(runId) }
+        let comparison = RunnerComparison(detail)
+        let document = outputFormat == .json ? try Views.encode(comparison) : comparison.text()
+        if let output {
+            try boardbench.run { () throws(ControllerError) in try OutputFile.write(document + "\n", to: output) }
+            if !global.quiet { printError("boardbench: wrote \(output)") }
+        } else {
+            printOut(document)
+        }
     }
 }

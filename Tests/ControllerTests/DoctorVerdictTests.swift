@@ -31,6 +31,17 @@ import Testing
         #expect(slow.fix?.contains("case $- in") == true)
     }
 
+    @Test func onnxRuntimeVerdicts() {
+        let ok = Doctor.onnxRuntime(python: "/v/bin/python", exitStatus: 0, stdout: "1.32.0 CPUExecutionProvider\n", stderr: "", device: "pi")
+        #expect(ok.status == .pass && ok.reason == "/v/bin/python has onnxruntime 1.32.0 (CPUExecutionProvider)")
+        let missing = Doctor.onnxRuntime(
+            python: "python3", exitStatus: 1, stdout: "", stderr: "Traceback...\nModuleNotFoundError: No module named 'onnxruntime'", device: "pi")
+        #expect(missing.status == .warn && missing.reason.contains("(ModuleNotFoundError: No module named 'onnxruntime')"))
+        #expect(missing.fix?.contains("pythonPath:") == true && missing.fix?.contains("Devices/pi.yaml") == true)
+        let absent = Doctor.onnxRuntime(python: "/opt/py/bin/python", exitStatus: 127, stdout: "", stderr: "sh: 1: /opt/py/bin/python: not found", device: "pi")
+        #expect(absent.status == .warn && absent.reason.contains("/opt/py/bin/python is not on the board"))
+    }
+
     @Test func governorVerdicts() {
         #expect(Doctor.governor("performance").status == .pass)
         let ondemand = Doctor.governor("ondemand")
