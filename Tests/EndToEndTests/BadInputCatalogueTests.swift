@@ -148,6 +148,21 @@ struct BadInputCatalogueTests {
         Case(id: "profile-unknown-builtin", exit: 65, message: "unknown built-in model \"nope\"") {
             try $0.run(profile: profile(benchmark: "  - name: a\n    model: builtin:nope\n"))
         },
+        // Runners: fields checked at load; a model ONNX Runtime would refuse is refused here.
+        Case(id: "profile-runner-unknown", exit: 65, message: "field runner: \"tflite\" is not one of builtin, command, onnxruntime") {
+            try $0.run(profile: profile(benchmark: "  - name: a\n    model: builtin:mlp\n    runner: tflite\n"))
+        },
+        Case(id: "profile-runner-placeholder", exit: 65, message: "field command: unknown placeholder {thread}") {
+            try $0.run(profile: profile(benchmark: "  - name: a\n    model: board:/m.gguf\n    runner: command\n    command: [x, \"{thread}\"]\n"))
+        },
+        Case(id: "profile-onnxruntime-not-onnx", exit: 65, message: "runner onnxruntime needs an ONNX model (.onnx), got builtin:mlp") {
+            try $0.run(profile: profile(benchmark: "  - name: a\n    model: builtin:mlp\n    runner: onnxruntime\n"))
+        },
+        Case(id: "profile-onnxruntime-truncated-model", exit: 65, message: "not a readable ONNX model") {
+            let model = try Data(contentsOf: goldenONNX)
+            try $0.write("cut.onnx", model.prefix(model.count / 2))
+            return try $0.run(profile: profile(benchmark: "  - name: a\n    model: cut.onnx\n    runner: onnxruntime\n"))
+        },
 
         // Names: device and benchmark names follow EntityName.rule, and the message says so.
         Case(id: "name-benchmark-with-space", exit: 65, message: "\"a b\" must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}") {
