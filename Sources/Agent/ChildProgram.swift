@@ -26,6 +26,10 @@ final class ChildProgram {
     private var reaped: Exit?
     /// The largest VmHWM read so far, and when it was last read (monotonic seconds).
     private var peakKiB: Int64?
+    /// Set once the program has exited and the rest of its process group was killed.
+    private var groupEnded = false
+    /// The agent's own VmHWM just before the child was made (see `reap`).
+    private var agentPeakAtSpawn: Int64?
     private var peakReadAt = 0.0
     /// How often VmHWM is read while the agent waits for the child: VmHWM only grows, so only
     /// growth in the last interval before the child exits is missed.
@@ -35,18 +39,22 @@ final class ChildProgram {
     static let outputLimit = 16 << 20
 
     struct Exit {
+        /// The wait status; -1 when the child could not be waited for (`waitFailure`).
         var status: Int32
         /// The child's peak resident set (VmHWM) as last read while it ran, KiB; nil if never
         /// read. Not ru_maxrss: that counts the agent's own resident set, which the child
         /// shared until it executed the program.
         var peakResidentKiB: Int64?
         var cpuNanoseconds: Int64
+        /// Why wait4 failed, never taken for success.
+        var waitFailure: String?
 
-        var succeeded: Bool { (status & 0x7f) == 0 && (status >> 8) & 0xff == 0 }
+        var succeeded: Bool { waitFailure == nil && (status & 0x7f) == 0 && (status >> 8) & 0xff == 0 }
 
         /// "exited with status 3", "was killed by signal 9"; nil for success.
         var problem: String? {
             if succeeded { return nil }
+            if let waitFailure { return "could not be waited for (\(waitFailure))" }
             return (status & 0x7f) == 0 ? "exited with status \((status >> 8) & 0xff)" : "was killed by signal \(status & 0x7f)"
         }
     }
@@ -64,7 +72,7 @@ final class ChildProgram {
     deinit {
         if reaped == nil {
             kill()
-            _ = wait()
+            wait()
         }
         for fd in [input, output, errors] where fd >= 0 { close(fd) }
     }
@@ -108,6 +116,7 @@ final class ChildProgram {
         }
         // ETXTBSY: the program file is still open for writing somewhere (being copied, or a
         // writer's descriptor inherited by a process forked meanwhile); it passes in moments.
+        let agentPeak = MemoryProbe.peakResidentKiB()
         var pid = cplatform_spawn(cArgs, cEnv, childIn, outPipe[1], errPipe[1])
         for _ in 0..<10 where pid == -ETXTBSY {
             MonotonicClock.sleep(seconds: 0.02)
@@ -122,15 +131,16 @@ final class ChildProgram {
             if inPipe[1] >= 0 { close(inPipe[1]) }
             return .failure(RunnerFailure("cannot run \(program): \(String(cString: strerror(-pid)))"))
         }
-        return .success(ChildProgram(pid: pid, program: program, input: inPipe[1], output: outPipe[0], errors: errPipe[0], tracksPeak: !interactive))
+        let child = ChildProgram(pid: pid, program: program, input: inPipe[1], output: outPipe[0], errors: errPipe[0], tracksPeak: !interactive)
+        child.agentPeakAtSpawn = agentPeak
+        return .success(child)
     }
 
     /// Writes one line to the child's standard input; false when it is gone.
     func send(_ line: String) -> Bool {
         guard input >= 0 else { return false }
-        // A child that died makes the write fail with EPIPE; its SIGPIPE must not end the agent
-        // (whose own SIGPIPE, when the host is gone, still does): block it on this thread for
-        // the write and consume it if it came.
+        // A child that died makes the write fail with EPIPE. The agent ignores SIGPIPE (main.swift);
+        // blocking it here as well keeps this type safe wherever it is used (tests, benchmarks).
         var pipeSignal = sigset_t()
         sigemptyset(&pipeSignal)
         sigaddset(&pipeSignal, SIGPIPE)
@@ -165,6 +175,10 @@ final class ChildProgram {
                 let line = String(decoding: pending[..<nl], as: UTF8.self)
                 pending.removeSubrange(...nl)
                 return .line(line)
+            }
+            if pending.count > Self.outputLimit {
+                kill()
+                return .end
             }
             switch pump(deadline: deadline) {
             case .progress: continue
@@ -211,7 +225,15 @@ final class ChildProgram {
             if errors >= 0 { fds.append(pollfd(fd: errors, events: Int16(POLLIN), revents: 0)) }
             let ready = poll(&fds, nfds_t(fds.count), Int32(min(remaining, tracksPeak ? Self.peakInterval : 1) * 1000) + 1)
             if ready < 0 && errno == EINTR { continue }
-            if ready <= 0 { continue }
+            if ready <= 0 {
+                // A program that exited while something it started still holds its output open
+                // (`sleep 300 &`): end the rest of its group, so the output ends too.
+                if tracksPeak && !groupEnded && cplatform_child_exited(pid, 0) == 1 {
+                    groupEnded = true
+                    _ = Glibc.kill(-pid, SIGKILL)
+                }
+                continue
+            }
             var sawOutput = false
             for p in fds where p.revents != 0 {
                 let n = chunk.withUnsafeMutableBytes { read(p.fd, $0.baseAddress, $0.count) }
@@ -280,15 +302,34 @@ final class ChildProgram {
         input = -1
     }
 
-    /// Waits for the child to exit and returns its status and resource use.
+    /// Waits for the child to exit (for ever: call after it has, or after `kill`).
     @discardableResult
-    func wait() -> Exit {
+    func wait() -> Exit { reap(blocking: true) ?? Exit(status: -1, peakResidentKiB: nil, cpuNanoseconds: 0, waitFailure: "no exit") }
+
+    /// Reaps the child once it has exited: first kills whatever is left in its process group
+    /// (a program's own background children must not run on through later samples; the
+    /// unreaped leader keeps the group id from being reused), then collects its status and
+    /// resource use. nil while it still runs (`blocking` false).
+    private func reap(blocking: Bool) -> Exit? {
         if let reaped { return reaped }
+        let state = cplatform_child_exited(pid, blocking ? 1 : 0)
+        if state == 0 { return nil }
+        if state > 0 { _ = Glibc.kill(-pid, SIGKILL) }
         var status: Int32 = 0
         var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        var r: pid_t
+        repeat { r = wait4(pid, &status, 0, &usage) } while r < 0 && errno == EINTR
+        guard r == pid else {
+            let exit = Exit(status: -1, peakResidentKiB: nil, cpuNanoseconds: 0, waitFailure: String(cString: strerror(errno)))
+            reaped = exit
+            return exit
+        }
         let cpu = Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000_000 + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1_000
-        let exit = Exit(status: status, peakResidentKiB: peakKiB, cpuNanoseconds: cpu)
+        // ru_maxrss is the larger of the program's peak and the agent's peak when the child was
+        // made (the mm it shared until exec): above the latter it can only be the program's.
+        let maxrss = Int64(usage.ru_maxrss)
+        let peak = maxrss > (agentPeakAtSpawn ?? .max) ? maxrss : peakKiB
+        let exit = Exit(status: status, peakResidentKiB: peak, cpuNanoseconds: cpu, waitFailure: nil)
         reaped = exit
         return exit
     }
@@ -302,21 +343,12 @@ final class ChildProgram {
     /// Waits up to `seconds` for the child to exit on its own, then kills it.
     @discardableResult
     func finish(within seconds: Double) -> Exit {
-        if let reaped { return reaped }
-        let deadline = MonotonicClock.seconds() + seconds
-        var status: Int32 = 0
-        var usage = rusage()
+        let deadline = MonotonicClock.seconds() + max(seconds, 0)
         while MonotonicClock.seconds() < deadline {
-            let r = wait4(pid, &status, WNOHANG, &usage)
-            if r == pid {
-                let cpu =
-                    Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000_000 + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1_000
-                let exit = Exit(status: status, peakResidentKiB: peakKiB, cpuNanoseconds: cpu)
-                reaped = exit
-                return exit
-            }
-            MonotonicClock.sleep(seconds: 0.01)
+            if let exit = reap(blocking: false) { return exit }
+            MonotonicClock.sleep(seconds: 0.005)
         }
+        if let exit = reap(blocking: false) { return exit }
         kill()
         return wait()
     }

@@ -239,13 +239,16 @@ enum ExternalRunner {
         case .success(let c): child = c
         case .failure(let f): return .failure(f)
         }
+        let limit = "\(argv[0]) did not finish before the benchmark's time limit (0.9 × timeoutSeconds)"
         guard let output = child.readAll(deadline: deadline) else {
             child.kill()
             child.wait()
-            return .failure(RunnerFailure("\(argv[0]) did not finish before the benchmark's time limit (0.9 × timeoutSeconds), or printed over 16 MiB"))
+            return .failure(RunnerFailure(MonotonicClock.seconds() >= deadline ? limit : "\(argv[0]) printed over 16 MiB"))
         }
-        let exit = child.wait()
+        // Standard output is closed; the program may still run (or hang) without it.
+        let exit = child.finish(within: deadline - MonotonicClock.seconds())
         let t = Clock.monotonicNanoseconds() - t0
+        if MonotonicClock.seconds() >= deadline && !exit.succeeded { return .failure(RunnerFailure(limit)) }
         if let problem = exit.problem {
             child.drainErrors(deadline: MonotonicClock.seconds() + 1)
             let tail = child.stderrTail
@@ -269,8 +272,8 @@ enum ExternalRunner {
             switch invoke(command, runner, deadline: deadline) {
             case .success(let inv):
                 detail.invocations += 1
-                if inWindow, let p = inv.exit.peakResidentKiB {
-                    peak = max(peak ?? 0, p)
+                if inWindow {
+                    if let p = inv.exit.peakResidentKiB { peak = max(peak ?? 0, p) }
                     cpu += inv.exit.cpuNanoseconds
                 }
                 return inv.nanoseconds
@@ -307,7 +310,7 @@ enum ExternalRunner {
         outcome.processCPUNanoseconds = cpu
         detail.notes = [
             "each sample is a whole run of the program, process start and model load included",
-            "counters cover the agent and every run of the program; memory is the program's peak (VmHWM, read every 50 ms while it runs)",
+            "counters cover the agent and every run of the program; memory is the program's peak: ru_maxrss when above the agent's own, else VmHWM read every 50 ms while it runs",
         ]
         record(r, into: &outcome)
         outcome.runner = detail
@@ -366,7 +369,9 @@ enum ExternalRunner {
                 break
             }
         }
-        window.stop(executions: samples.count, measuredNanoseconds: last - origin, into: &outcome)
+        // The window holds whole runs (start, load, the program's own warm-ups): its energy and
+        // counts are kept as totals, not divided into figures per inference.
+        window.stop(executions: 0, measuredNanoseconds: last - origin, into: &outcome)
         if let failure {
             outcome = failed(outcome, failure)
             return
@@ -378,8 +383,9 @@ enum ExternalRunner {
         outcome.peakResidentKiB = peak
         outcome.processCPUNanoseconds = cpu
         detail.notes = [
-            "times are the program's own; counters, energy and memory cover its whole runs, load included",
-            "memory is the program's peak (VmHWM, read every 50 ms while it runs)",
+            "times are the program's own; sample offsets are each run's start plus the program's times before the sample",
+            "energy and counters are totals over the program's whole runs (load and its own warm-ups included), not per inference",
+            "memory is the program's peak: ru_maxrss when above the agent's own, else VmHWM read every 50 ms while it runs",
         ]
         outcome.runner = detail
     }

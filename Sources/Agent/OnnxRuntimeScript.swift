@@ -21,6 +21,10 @@ enum OnnxRuntimeScript {
     static let source = #"""
         import json, os, sys, time
 
+        # `python -c` puts the current directory first on sys.path: a stray numpy.py there
+        # must not stand in for the real package.
+        sys.path = [p for p in sys.path if p not in ("", ".")]
+
         def say(*parts):
             sys.stdout.write("BB " + " ".join(str(p) for p in parts) + "\n")
             sys.stdout.flush()
@@ -67,19 +71,25 @@ enum OnnxRuntimeScript {
             "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(int8)": np.int8,
             "tensor(uint8)": np.uint8, "tensor(bool)": np.bool_,
         }
-        random = np.random.default_rng(0)
-        feed = {}
-        for i, tensor in enumerate(session.get_inputs()):
-            dims = shapes.get(tensor.name) or (shapes.get("") if i == 0 else None) or tensor.shape
-            if any(not isinstance(d, int) or d < 0 for d in dims):
-                fail("shape", "input %s has dynamic dimensions %s; give inputShapes" % (tensor.name, tensor.shape))
-            kind = types.get(tensor.type)
-            if kind is None:
-                fail("input-type", "input %s has type %s, which the runner cannot fill" % (tensor.name, tensor.type))
-            if np.issubdtype(kind, np.floating):
-                feed[tensor.name] = random.random(dims).astype(kind)
-            else:
-                feed[tensor.name] = np.zeros(dims, dtype=kind)
+        feed = None
+
+        def make_feed():
+            # Made at the first `run`, so `infer` (which brings its own inputs) works for models
+            # with dynamic dimensions too.
+            random = np.random.default_rng(0)
+            made = {}
+            for i, tensor in enumerate(session.get_inputs()):
+                dims = shapes.get(tensor.name) or (shapes.get("") if i == 0 else None) or tensor.shape
+                if any(not isinstance(d, int) or d < 0 for d in dims):
+                    fail("shape", "input %s has dynamic dimensions %s; give inputShapes" % (tensor.name, tensor.shape))
+                kind = types.get(tensor.type)
+                if kind is None:
+                    fail("input-type", "input %s has type %s, which the runner cannot fill" % (tensor.name, tensor.type))
+                if np.issubdtype(kind, np.floating):
+                    made[tensor.name] = random.random(dims).astype(kind)
+                else:
+                    made[tensor.name] = np.zeros(dims, dtype=kind)
+            return made
 
         say("ready", load, ort.__version__, provider)
         for line in sys.stdin:
@@ -89,14 +99,23 @@ enum OnnxRuntimeScript {
             try:
                 if words[0] == "run":
                     n = int(words[1])
+                    if feed is None:
+                        feed = make_feed()
                     start = time.perf_counter_ns()
                     for _ in range(n):
                         session.run(None, feed)
                     say("sample", time.perf_counter_ns() - start)
                 elif words[0] == "infer":
-                    given = {t.name: np.load(os.path.join(words[1], "%d.npy" % i)) for i, t in enumerate(session.get_inputs())}
+                    given = {}
+                    for i, t in enumerate(session.get_inputs()):
+                        kind = types.get(t.type)
+                        if kind is None:
+                            fail("input-type", "input %s has type %s, which the runner cannot fill" % (t.name, t.type))
+                        given[t.name] = np.load(os.path.join(words[1], "%d.npy" % i)).astype(kind)
                     outputs = session.run(None, given)
                     for i, value in enumerate(outputs):
+                        if not isinstance(value, np.ndarray):
+                            fail("output-type", "output %d is a %s, not a tensor" % (i, type(value).__name__))
                         np.save(os.path.join(words[2], "%d.npy" % i), np.ascontiguousarray(value, dtype=np.float32))
                     say("outputs", len(outputs), *[o.name for o in session.get_outputs()])
                 elif words[0] == "quit":

@@ -87,6 +87,7 @@ final class OnnxRuntimeSession {
                 let tail = child.stderrTail
                 return .failure(RunnerFailure("onnxruntime runner \(exit.problem ?? "ended")\(tail.isEmpty ? "" : ": \(tail)")"))
             case .timedOut:
+                child.kill()
                 return .failure(RunnerFailure("onnxruntime runner did not answer before the benchmark's time limit (0.9 × timeoutSeconds)"))
             }
         }

@@ -67,3 +67,12 @@ pid_t cplatform_spawn(char *const argv[], char *const envp[], int in_fd, int out
 }
 
 int cplatform_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno; }
+
+int cplatform_child_exited(pid_t pid, int block) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int rc;
+    do { rc = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT | (block ? 0 : WNOHANG)); } while (rc < 0 && errno == EINTR);
+    if (rc < 0) return -errno;
+    return info.si_pid == pid ? 1 : 0;
+}

@@ -173,6 +173,11 @@ public enum DeviceClean {
         elif [ -d "$w/models" ]; then
           for f in "$w/models"/*; do
             if [ ! -e "$f" ] && [ ! -L "$f" ]; then continue; fi
+            # Only BoardBench's own files: <64 hex digits>[.extension]. A model a user keeps here
+            # for a board: path is never touched.
+            n=${f##*/}; h=${n%%.*}
+            if [ ${#h} -ne 64 ]; then continue; fi
+            case "$h" in *[!0-9a-f]*) continue;; esac
             if odd "$f"; then printf 'note\tan entry of %s has a tab or newline in its name: left alone\n' "$w/models"; continue; fi
             if [ -L "$f" ]; then printf 'note\t%s is a symbolic link: left alone\n' "$f"; continue; fi
             if [ ! -f "$f" ]; then continue; fi

@@ -211,13 +211,17 @@ public struct RunCoordinator: Sendable {
         let configs = try options.devices.map { name throws(ControllerError) in try DeviceFile.load(name, in: workspace) }
         let binary = try AgentBinary.locate(explicit: options.agentPath)
         let now = Self.now()
+        // One file per content: the same bytes named twice (model.onnx and a copy) go to the
+        // board once, under the first name, and every request reads that one.
+        let models = Dictionary(workload.benchmarks.map { ($0.model.hash, $0.model) }, uniquingKeysWith: { a, _ in a })
         var items: [RunItemRecord] = []
         for config in configs {
             for (position, b) in workload.benchmarks.enumerated() {
                 var runner = b.runner
                 if runner?.kind == .onnxruntime { runner?.python = config.pythonPath }
                 let request = BenchmarkRequest(
-                    name: b.name, planPath: config.modelPath(b.model) ?? "", planHash: b.model.hash, settings: b.settings, runner: runner)
+                    name: b.name, planPath: config.modelPath(models[b.model.hash] ?? b.model) ?? "", planHash: b.model.hash, settings: b.settings,
+                    runner: runner)
                 items.append(
                     RunItemRecord(
                         runId: 0, device: config.name, benchmark: b.name, position: position, model: b.model.reference,
@@ -236,7 +240,6 @@ public struct RunCoordinator: Sendable {
                 items: items)
         }
         try options.onRunStarted(runId)
-        let models = Dictionary(workload.benchmarks.map { ($0.model.hash, $0.model) }, uniquingKeysWith: { a, _ in a })
         let stateful = try storing { () throws(StoreError) in try store.items(runId) }
         return Prepared(
             runId: runId, runKey: runKey, resumed: false, configs: configs, work: Dictionary(grouping: stateful, by: \.device), models: models, binary: binary,

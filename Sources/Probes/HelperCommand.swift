@@ -1,3 +1,5 @@
+import CPlatform
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -84,10 +86,10 @@ public enum HelperCommand {
         return .success(String(decoding: out, as: UTF8.self))
     }
 
-    /// A pipe whose ends are not inherited by other children spawned meanwhile.
+    /// A pipe whose ends are not inherited by other children spawned meanwhile: close-on-exec
+    /// from the start (pipe2), as the energy sampler's helper runs while the measuring thread
+    /// starts benchmark programs.
     private static func makePipe(_ fds: inout [Int32]) -> Bool {
-        guard pipe(&fds) == 0 else { return false }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        return true
+        cplatform_pipe_cloexec(&fds) == 0
     }
 }

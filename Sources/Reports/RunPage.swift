@@ -1,4 +1,5 @@
 import BenchCore
+import Controller
 import Foundation
 import Store
 
@@ -33,6 +34,7 @@ public enum ReportPages {
         }
         body += devicesTable(d.devices)
         body += "<h2>Benchmarks</h2>\n" + resultsTable(d.results, stats)
+        body += runtimesSideBySide(RunnerComparison(d))
         if !pending.isEmpty {
             let rows: [HTML] = pending.map {
                 "<tr><td>\($0.device)</td><td class=\"l\">\($0.benchmark)</td><td class=\"l\">\($0.state.rawValue)</td><td class=\"wrap\">\($0.error ?? "")</td></tr>"
@@ -47,6 +49,39 @@ public enum ReportPages {
             for (r, s) in zip(d.results, stats) { body += resultSection(r, s) }
         }
         return Page.render(title: "BoardBench run \(id): \(d.run.profileName)", nav: Page.mainNav, body: body)
+    }
+
+    /// One model measured by several runtimes in this run (`compare --runners`): a table per
+    /// device, model and thread count, nothing when every model had one runtime.
+    static func runtimesSideBySide(_ c: RunnerComparison) -> HTML {
+        guard !c.groups.isEmpty else { return "" }
+        var out: HTML = "<h2>Runtimes side by side</h2>\n"
+        for g in c.groups {
+            var rows: [HTML] = []
+            for r in g.rows {
+                if let median = r.medianNanoseconds, let low = r.medianLow95Nanoseconds, let high = r.medianHigh95Nanoseconds {
+                    let vs = r.relative.map { String(format: "%.2f×", $0) } ?? ""
+                    let overlap = r.runtime != "builtin" && r.overlapsBuiltin == true ? " (intervals overlap)" : ""
+                    rows.append(
+                        """
+                        <tr><td class="l">\(r.benchmark)</td><td class="l">\(r.runtimeVersion)</td><td>\(r.samples)</td>\
+                        <td>\(Units.duration(median))</td><td>\(Units.duration(low))–\(Units.duration(high))</td>\
+                        <td>\(r.p90Nanoseconds.map(Units.duration) ?? "")</td><td>\(r.peakResidentKiB.map { Units.bytes(Double($0) * 1024) } ?? "")</td>\
+                        <td>\(vs)\(overlap)</td></tr>
+                        """)
+                } else {
+                    rows.append(
+                        "<tr><td class=\"l\">\(r.benchmark)</td><td class=\"l\">\(r.runtimeVersion)</td><td colspan=\"6\" class=\"wrap bad\">\(r.status): \(r.error ?? "")</td></tr>"
+                    )
+                }
+            }
+            out += """
+                <h3>\(g.device) · <code>\(g.model)</code> · \(g.threads) thread\(g.threads == 1 ? "" : "s")</h3>\
+                <table><tr><th class="l">benchmark</th><th class="l">runtime</th><th>samples</th><th>median</th><th>95% CI</th>\
+                <th>p90</th><th>peak memory</th><th>vs builtin</th></tr>\(rows)</table>
+                """
+        }
+        return out
     }
 
     static func statusTag(_ status: String) -> HTML {

@@ -213,15 +213,46 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 10)
         // The program's own child went with it (the whole process group was killed).
         let child = try #require(pid_t(try String(contentsOfFile: p.path("child"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        var gone = false
+        #expect(Self.gone(child), "sleep \(child) outlived the benchmark")
+    }
+
+    /// What a program leaves running in its process group is killed when it exits, so it
+    /// cannot run on through later samples.
+    @Test func aProgramsLeftoverChildrenGoWhenItExits() throws {
+        let p = try Programs()
+        let fake = try p.write("leaves", "sleep 300 &\necho \"$!\" >> \(p.path("children"))\necho 'BB sample 1000000'\n")
+        var settings = Self.quick
+        settings.iterations = 1
+        let started = Date()
+        let o = Self.measure(RunnerRequest(kind: .command, command: [fake], format: "lines"), settings: settings)
+        #expect(o.status == .ok, "\(o.error ?? "")")
+        // The background sleep holds the program's output open: the agent must not wait for it.
+        #expect(Date().timeIntervalSince(started) < 60)
+        let children = try String(contentsOfFile: p.path("children"), encoding: .utf8).split(separator: "\n").compactMap { pid_t($0) }
+        #expect(!children.isEmpty)
+        for child in children { #expect(Self.gone(child), "sleep \(child) outlived its program") }
+    }
+
+    /// A program that closes its standard output and then hangs is still stopped at the limit.
+    @Test func aProgramThatHangsAfterClosingItsOutputIsStopped() throws {
+        let p = try Programs()
+        let fake = try p.write("quiet-hang", "exec >&-\nexec sleep 300\n")
+        var settings = Self.quick
+        settings.timeoutSeconds = 2
+        let started = Date()
+        let o = Self.measure(RunnerRequest(kind: .command, command: [fake]), settings: settings)
+        #expect(o.status == .failed)
+        #expect(o.error == "\(fake) did not finish before the benchmark's time limit (0.9 × timeoutSeconds)", "\(o.error ?? "")")
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    /// True once `pid` no longer runs (gone, or a zombie waiting for its parent), within 2 s.
+    static func gone(_ pid: pid_t) -> Bool {
         for _ in 0..<100 {
-            if kill(child, 0) != 0 || (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.contains(") Z ") == true {
-                gone = true
-                break
-            }
+            if kill(pid, 0) != 0 || (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == true { return true }
             usleep(20_000)
         }
-        #expect(gone, "sleep \(child) outlived the benchmark")
+        return false
     }
 
     @Test func requestsThatCannotWorkAreRefusedBeforeAnythingRuns() {

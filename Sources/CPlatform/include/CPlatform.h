@@ -22,6 +22,11 @@ int cplatform_malloc_release(void);
 /// stderr on the given descriptors, in its own process group, killed with SIGKILL when the
 /// thread that started it dies (PR_SET_PDEATHSIG): a program the agent runs never outlives an
 /// agent killed by the host. The child's pid, or -errno (ENOENT, EACCES...) when it did not start.
+/// Whether child `pid` has exited, leaving it unreaped (waitid WNOWAIT), so its process group
+/// id cannot be reused before the caller kills what is left in the group and reaps it.
+/// `block`: wait for it. 1: exited; 0: still running (only without `block`); -errno on error.
+int cplatform_child_exited(pid_t pid, int block);
+
 /// pipe2(fds, O_CLOEXEC): both ends close-on-exec from the start. 0 or -errno.
 int cplatform_pipe_cloexec(int fds[2]);
 
