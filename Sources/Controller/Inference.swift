@@ -43,12 +43,16 @@ public enum Inference {
     /// inputs, and returns the outputs the board computed. With `onnxRuntime` (the `.onnx`
     /// file `model` was compiled from, `CompiledModel.file`), ONNX Runtime on the board
     /// computes them instead, through the `onnxruntime` runner: the same inputs, bound against
-    /// `model`'s graph, so the two runtimes' outputs can be compared.
+    /// `model`'s graph, so the two runtimes' outputs can be compared. `model` may be the file
+    /// itself (`ModelCompiler.file`, for a model BoardBench cannot import): the inputs then go
+    /// as they are, by position, and ONNX Runtime checks them.
     public static func remote(
         _ model: CompiledModel, inputs: [NPYArray], device: String, workspace: Workspace, agentPath: String?, threads: Int = 1,
         onnxRuntime: CompiledModel? = nil, inputShapes: [String] = []
     ) throws(ControllerError) -> [(name: String, array: NPYArray)] {
-        let bound = try bind(inputs, to: model.graph)
+        // A model file as it is has no graph here (CompiledModel.file).
+        let graphKnown = !(model.graph.inputs.isEmpty && model.graph.nodes.isEmpty)
+        let bound = graphKnown ? try bind(inputs, to: model.graph) : inputs
         let config = try DeviceFile.load(device, in: workspace)
         let binary = try AgentBinary.locate(explicit: agentPath)
         if let facts = config.facts, facts.architecture != binary.architecture {
@@ -60,7 +64,7 @@ public enum Inference {
         let client = prepared.client
         try Deployment.pushPlans([pushed], present: prepared.presentPlans, to: transport, config: config)
         let payloads = bound.enumerated().map { i, a in
-            TensorPayload(name: model.graph.tensors[model.graph.inputs[i]].name, shape: a.shape, values: a.values)
+            TensorPayload(name: graphKnown ? model.graph.tensors[model.graph.inputs[i]].name : "input\(i)", shape: a.shape, values: a.values)
         }
         let request = AgentRequest(
             command: .infer,
@@ -83,7 +87,7 @@ public enum Inference {
         } catch {
             throw .agentFailed(device: device, reason: "\(error)")
         }
-        guard outputs.count == model.graph.outputs.count else {
+        guard !graphKnown || outputs.count == model.graph.outputs.count else {
             throw .agentProtocol(device: device, reason: "returned \(outputs.count) outputs, the plan has \(model.graph.outputs.count)")
         }
         return outputs

@@ -90,6 +90,8 @@ public struct RunnerComparison: Codable, Sendable, Equatable {
             }
             out.append(RunComparison.table(rows, leftAligned: [0, 1]))
         }
+        out.append("")
+        out.append("whether the runtimes' outputs agree: boardbench infer MODEL --input X.npy --device DEVICE --compare-runners")
         return out.joined(separator: "\n")
     }
 }

@@ -51,13 +51,17 @@ struct Infer: ParsableCommand {
 
     func run() throws {
         let arrays = try boardbench.run { () throws(ControllerError) in try inputs.map { path throws(ControllerError) in try Self.read(path) } }
-        let compiled = try boardbench.run { () throws(ControllerError) in try ModelCompiler.compile(model, relativeTo: nil, inputShapes: inputShapes) }
+        // ONNX Runtime alone needs no import by BoardBench: a model it cannot compile still runs.
+        let onnxRuntimeOnly = runner == "onnxruntime" && !compareRunners
+        let compiled = try boardbench.run { () throws(ControllerError) in
+            onnxRuntimeOnly ? try ModelCompiler.file(model) : try ModelCompiler.compile(model, relativeTo: nil, inputShapes: inputShapes)
+        }
         if compareRunners, let device { return try compare(compiled, arrays, on: device) }
         let outputs = try boardbench.run { () throws(ControllerError) in
             if let device {
                 try Inference.remote(
                     compiled, inputs: arrays, device: device, workspace: global.resolved, agentPath: agent, threads: threads,
-                    onnxRuntime: runner == "onnxruntime" ? try ModelCompiler.file(model) : nil, inputShapes: inputShapes)
+                    onnxRuntime: onnxRuntimeOnly ? compiled : nil, inputShapes: inputShapes)
             } else {
                 try Inference.local(compiled, inputs: arrays, threads: threads)
             }

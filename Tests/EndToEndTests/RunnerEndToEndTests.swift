@@ -88,6 +88,23 @@ struct RunnerEndToEndTests {
         let written = try Data(contentsOf: URL(fileURLWithPath: out))
         let golden = try Data(contentsOf: Self.fixture.appendingPathComponent("output_0.npy"))
         #expect(written.count == golden.count)
+
+        // ONNX Runtime alone needs no import by BoardBench: a model with ops it lacks still runs.
+        let unsupported = CommandLineTool.packageRoot.appendingPathComponent("Tests/ONNXTests/Fixtures/errors/unsupported_ops.onnx").path
+        let refused = try CommandLineTool.run(["compile", unsupported])
+        #expect(refused.status != 0 && refused.stderr.contains("unsupported ops"), "\(refused.stderr)")
+        let x = workspace.appendingPathComponent("x.npy")
+        // A float32 .npy of shape [1, 2, 4, 4] (version 1.0 header padded to 64 bytes), all 0.5.
+        var header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 4, 4), }".utf8)
+        while (10 + header.count + 1) % 64 != 0 { header.append(0x20) }
+        header.append(0x0A)
+        var npy: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)] + header
+        for _ in 0..<32 { npy += [0, 0, 0, 0x3F] }
+        try Data(npy).write(to: x)
+        let outDir = workspace.appendingPathComponent("unsupported-out")
+        let ortOnly = try cli(["infer", unsupported, "--input", x.path, "--device", "pair", "--runner", "onnxruntime", "--output-dir", outDir.path])
+        #expect(ortOnly.status == 0, "\(ortOnly.stderr)")
+        #expect(FileManager.default.fileExists(atPath: outDir.appendingPathComponent("y.npy").path))
     }
 
     /// A board whose Python lacks ONNX Runtime: the run records the benchmark as failed with
