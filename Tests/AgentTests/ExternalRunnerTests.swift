@@ -1,6 +1,7 @@
 import Agent
 import BenchCore
 import Foundation
+import Probes
 import Testing
 
 /// The `command` runner through the agent's measurement path, against fake programs written
@@ -180,6 +181,40 @@ import Testing
         #expect(o.warmupRuns == 2 && o.samplesNanoseconds.count == 5)
         #expect(o.coldStartNanoseconds > 0 && o.samplesNanoseconds.allSatisfy { $0 > 0 })
         #expect((o.peakResidentKiB ?? 0) > 0 && (o.processCPUNanoseconds ?? 0) > 0)
+    }
+
+    /// Energy applies to programs too: per inference when each run is one, totals only when
+    /// the program times itself (its runs hold loading and warm-ups as well).
+    @Test func energyCoversTheProgramsRuns() throws {
+        let p = try Programs()
+        let meter = try p.write("meter", "echo 5.0\n")
+        let energy = EnergyConfig(provider: .command, command: [meter], sampleRateHertz: 50, minimumSamples: 5, idleBaselineSeconds: 0.1)
+        var settings = Self.quick
+        settings.energy = true
+        let tiny = try p.write("tiny", "sleep 0.02\n")
+        let whole = BenchmarkRunner.measure(
+            BenchmarkRequest(name: "e", planPath: "/dev/null", planHash: "h", settings: settings, runner: RunnerRequest(kind: .command, command: [tiny])),
+            device: DeviceContext(ProbeConfig(energy: energy)))
+        #expect(whole.status == .ok, "\(whole.error ?? "")")
+        let e = try #require(whole.energy)
+        #expect(e.status == .measured, "\(e.reason ?? "")")
+        #expect(e.inferences == whole.samplesNanoseconds.count * whole.repeatsPerSample)
+        #expect(abs(try #require(e.averageWatts) - 5) < 0.05)
+        #expect((e.joulesPerInference ?? 0) > 0)
+
+        let lines = try p.write("lines", "sleep 0.1\necho 'BB sample 1000000'\necho 'BB sample 1000000'\n")
+        var two = settings
+        two.iterations = 2
+        let own = BenchmarkRunner.measure(
+            BenchmarkRequest(
+                name: "e", planPath: "/dev/null", planHash: "h", settings: two, runner: RunnerRequest(kind: .command, command: [lines], format: "lines")),
+            device: DeviceContext(ProbeConfig(energy: energy)))
+        #expect(own.status == .ok, "\(own.error ?? "")")
+        let o = try #require(own.energy)
+        #expect(o.status == .measured && (o.totalJoules ?? 0) > 0, "\(o.reason ?? "")")
+        #expect(o.joulesPerInference == nil)
+        #expect(own.countersPerExecution == nil || own.countersPerExecution?.isEmpty == true)
+        #expect(own.runner?.notes?.contains { $0.contains("not per inference") } == true)
     }
 
     @Test func aFailingProgramIsAFailedResultWithItsMessage() throws {
