@@ -31,10 +31,17 @@ struct Compare: ParsableCommand {
         name: .customLong("runners"),
         help: "Show one run's models measured by several runtimes (builtin, onnxruntime, command) side by side, instead of comparing runs.")
     var runnersRun: Int64?
+    @Flag(
+        name: .customLong("check-outputs"),
+        help: "With --runners: run each model measured by builtin and onnxruntime once more on its board, on one seeded input, and check that their outputs agree; exit 2 if not.")
+    var checkOutputs = false
+    @Option(help: "With --check-outputs: the largest allowed difference, relative to the largest builtin magnitude.") var tolerance: Double = 1e-4
+    @Option(help: "With --check-outputs: agent executable to deploy if a board lacks this version.") var agent: String?
 
     var outputFormat: OutputFormat { json ? .json : format ?? .text }
 
     func validate() throws {
+        if checkOutputs && runnersRun == nil { throw ValidationError("--check-outputs goes with --runners RUN") }
         if runnersRun != nil {
             if !runIds.isEmpty || baseline != nil { throw ValidationError("--runners RUN compares within one run: give no other run") }
             if format == .junit { throw ValidationError("--runners writes text or json") }
@@ -75,7 +82,10 @@ struct Compare: ParsableCommand {
     private func sideBySide(_ runId: Int64) throws {
         let store = try global.openStore()
         let detail = try boardbench.run { () throws(StoreError) in try store.run(runId) }
-        let comparison = RunnerComparison(detail)
+        var comparison = RunnerComparison(detail)
+        if checkOutputs {
+            comparison.agreement = OutputAgreement.check(comparison, detail: detail, workspace: global.resolved, agentPath: agent, tolerance: tolerance)
+        }
         let document = outputFormat == .json ? try Views.encode(comparison) : comparison.text()
         if let output {
             try boardbench.run { () throws(ControllerError) in try OutputFile.write(document + "\n", to: output) }
@@ -83,5 +93,8 @@ struct Compare: ParsableCommand {
         } else {
             printOut(document)
         }
+        // A check that could not run exits with its reason's status; outputs that differ, 2.
+        if let failed = comparison.agreement?.first(where: { $0.problemExitStatus != nil })?.problemExitStatus { throw ExitCode(failed) }
+        if comparison.agreement?.contains(where: { !$0.agree }) == true { throw ExitCode(ExitStatus.regression.rawValue) }
     }
 }

@@ -71,6 +71,12 @@ struct RunnerEndToEndTests {
         #expect(rows.map { $0["runtime"] as? String } == ["builtin", "onnxruntime"])
         #expect(rows.first?["relative"] as? Double == 1)
         #expect((rows.last?["relative"] as? Double ?? 0) > 0)
+        // The run's own pair, checked on the board: the same seeded input through both runtimes.
+        let checked = try cli(["compare", "--runners", "\(runId)", "--check-outputs", "--json"])
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+        let agreement = try #require(try EndToEnd.object(checked.stdout)["agreement"] as? [[String: Any]])
+        #expect(agreement.count == 1 && agreement.first?["agree"] as? Bool == true, "\(agreement)")
+        #expect((agreement.first?["worstRelativeDifference"] as? Double ?? 1) <= 1e-4)
         let text = try cli(["compare", "--runners", "\(runId)"])
         #expect(text.stdout.contains("pair · net.onnx · 1 thread") && text.stdout.contains("onnxruntime 1."), "\(text.stdout)")
 
