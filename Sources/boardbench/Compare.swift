@@ -33,7 +33,9 @@ struct Compare: ParsableCommand {
     var runnersRun: Int64?
     @Flag(
         name: .customLong("check-outputs"),
-        help: "With --runners: run each model measured by builtin and onnxruntime once more on its board, on one seeded input, and check that their outputs agree; exit 2 if not.")
+        help:
+            "With --runners: run each model measured by builtin and onnxruntime once more on its board, on one seeded input, and check that their outputs agree; exit 2 if not."
+    )
     var checkOutputs = false
     @Option(help: "With --check-outputs: the largest allowed difference, relative to the largest builtin magnitude.") var tolerance: Double = 1e-4
     @Option(help: "With --check-outputs: agent executable to deploy if a board lacks this version.") var agent: String?
