@@ -29,25 +29,17 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from compare_ort import ort_samples, ort_session
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def direct(path, threads, warmup, iterations):
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    """ONNX Runtime timed in this process, as Benchmarks/compare_ort.py times it."""
+    session = ort_session(path, threads)
     rng = np.random.default_rng(0)
     feed = {i.name: rng.random(i.shape).astype(np.float32) for i in session.get_inputs()}
-    for _ in range(warmup):
-        session.run(None, feed)
-    samples = []
-    for _ in range(iterations):
-        t0 = time.perf_counter_ns()
-        session.run(None, feed)
-        samples.append(time.perf_counter_ns() - t0)
-    return statistics.median(samples)
+    return statistics.median(ort_samples(session, feed, warmup, iterations))
 
 
 def main():

@@ -28,23 +28,9 @@ public enum BenchmarkRunner {
         if let problem = settings.problem() { return failed("invalid settings: \(problem)") }
 
         let environment = EnvironmentProbe(root: device.root, throttleCommand: device.throttleCommand)
-        MonotonicClock.sleep(seconds: settings.cooldownSeconds)
-        if let target = settings.cooldownBelowCelsius {
-            let c = environment.coolDown(belowCelsius: target, timeoutSeconds: settings.cooldownTimeoutSeconds)
-            outcome.cooldown = c
-            if c.status == .timedOut {
-                let last = c.lastCelsius.map { "\(($0 * 10).rounded() / 10) °C" } ?? "unknown"
-                outcome.conditions.append("cooldown timed out after \(Int(c.waitedSeconds)) s at \(last), above \(target) °C")
-            }
-        }
         let originalCores = CPUAffinity.cores()
         defer { if outcome.pinnedCores != nil, !originalCores.isEmpty { _ = CPUAffinity.pinProcess(to: originalCores) } }
-        if let spec = settings.cores {
-            switch pin(spec, device: device, environment: environment) {
-            case .success(let resolved): (outcome.pinnedCores, outcome.pinningBasis) = (resolved.cpus, resolved.basis)
-            case .failure(let failure): return failed(failure.description)
-            }
-        }
+        if let failure = settle(settings, device: device, environment: environment, outcome: &outcome) { return failed(failure) }
         let before = environment.snapshot()
         outcome.environmentBefore = before
 
@@ -82,73 +68,74 @@ public enum BenchmarkRunner {
         execute()
         outcome.coldStartNanoseconds = Clock.monotonicNanoseconds() - coldStart
 
-        // Energy: the rail is sampled over the samples only, after an idle baseline taken just
-        // before them; a window too short for the sensor's rate lengthens the run.
+        // Energy over the samples only (after an idle baseline), counters on every thread that
+        // exists when sampling starts (OpenBLAS's and the runtime's) and inherited by later ones.
         var loopSettings = settings
-        var meter: EnergyMeter?
-        if settings.energy {
-            if let config = device.config.energy {
-                let m = EnergyMeter(config: config, root: device.root)
-                if let why = m.unavailableReason {
-                    outcome.energy = .unavailable(why)
-                } else {
-                    meter = m
-                    loopSettings.minMeasureSeconds = min(max(settings.minMeasureSeconds, m.minimumWindowSeconds), settings.maxMeasureSeconds)
-                }
-            } else {
-                outcome.energy = .unavailable(
-                    "no power rail configured for this device: name its board (`board:`) or give `energy:` in its device file")
-            }
-        }
-
-        // Counters: opened on every thread that exists when sampling starts (OpenBLAS's and the
-        // runtime's included) and inherited by threads started later.
-        let events = settings.counters ?? PerfEventProbe.defaultEvents
-        var counters: CounterSession?
-        var counterFailure: String?
-        if !events.isEmpty {
-            do { counters = try CounterSession(events: events, root: device.root) } catch { counterFailure = "\(error)" }
-        }
-
+        let window = MeasurementWindow(&loopSettings, device: device, process: nil, outcome: &outcome)
         var resetWorked = false
         var cpuAtStart: Int64 = 0
-        var idle: EnergyMeasurement?
         let loop = SampleLoop(settings: loopSettings, clock: Clock.monotonicNanoseconds, execute: execute)
         let r = loop.run {
-            idle = meter?.measureIdle()
-            resetWorked = MemoryProbe.resetPeak()
-            // Process CPU time brackets the counters (read before they start and after they
-            // stop), so the two cover the same work and task-clock can be checked against it.
-            cpuAtStart = Clock.processCPUNanoseconds()
-            do { try counters?.start() } catch {
-                counterFailure = "\(error)"
-                counters = nil
+            window.start {
+                resetWorked = MemoryProbe.resetPeak()
+                // Process CPU time brackets the counters (read before they start and after they
+                // stop), so the two cover the same work and task-clock can be checked against it.
+                cpuAtStart = Clock.processCPUNanoseconds()
             }
-            meter?.start()
         }
-        let executions = r.samples.count * r.repeatsPerSample
-        if let counters {
-            do {
-                let results = try counters.stop()
-                outcome.counters = results
-                outcome.countersPerExecution = results.perIteration(iterations: executions)
-            } catch { counterFailure = "\(error)" }
+        var cpuAtEnd: Int64 = 0
+        window.stop(executions: r.samples.count * r.repeatsPerSample, measuredNanoseconds: r.measuredNanoseconds, into: &outcome) {
+            cpuAtEnd = Clock.processCPUNanoseconds()
         }
-        outcome.processCPUNanoseconds = Clock.processCPUNanoseconds() - cpuAtStart
-        if let meter { outcome.energy = meter.stop(inferences: executions, idle: idle, workSeconds: Double(r.measuredNanoseconds) / 1e9) }
-        if let counterFailure { outcome.conditions.append("counters not measured: \(counterFailure)") }
+        outcome.processCPUNanoseconds = cpuAtEnd - cpuAtStart
+        recordEnvironmentAfter(environment, before: before, into: &outcome)
+        outcome.peakResidentKiB = resetWorked ? MemoryProbe.peakResidentKiB() : nil
+        record(r, into: &outcome)
+        if !resetWorked { outcome.conditions.append("peak memory unknown: /proc/self/clear_refs refused the reset") }
+        return outcome
+    }
+
+    /// Before a benchmark, for every runtime: the idle time, the wait for `cooldownBelowCelsius`
+    /// (flagged when it times out) and pinning to `cores`. The failure message, or nil. The
+    /// caller restores the agent's cores afterwards when `outcome.pinnedCores` is set.
+    static func settle(
+        _ settings: MeasurementSettings, device: DeviceContext, environment: EnvironmentProbe, outcome: inout BenchmarkOutcome
+    ) -> String? {
+        MonotonicClock.sleep(seconds: settings.cooldownSeconds)
+        if let target = settings.cooldownBelowCelsius {
+            let c = environment.coolDown(belowCelsius: target, timeoutSeconds: settings.cooldownTimeoutSeconds)
+            outcome.cooldown = c
+            if c.status == .timedOut {
+                let last = c.lastCelsius.map { "\(($0 * 10).rounded() / 10) °C" } ?? "unknown"
+                outcome.conditions.append("cooldown timed out after \(Int(c.waitedSeconds)) s at \(last), above \(target) °C")
+            }
+        }
+        guard let spec = settings.cores else { return nil }
+        switch pin(spec, device: device, environment: environment) {
+        case .success(let resolved):
+            (outcome.pinnedCores, outcome.pinningBasis) = (resolved.cpus, resolved.basis)
+            return nil
+        case .failure(let failure):
+            return failure.description
+        }
+    }
+
+    /// What the sample loop measured: warm-up, calibration, samples, and a cut-short condition.
+    static func record(_ r: SampleLoop.Result, into outcome: inout BenchmarkOutcome) {
+        (outcome.warmupRuns, outcome.warmupNanoseconds, outcome.repeatsPerSample) = (r.warmupRuns, r.warmupNanoseconds, r.repeatsPerSample)
+        outcome.calibrationNanoseconds = r.calibrationNanoseconds
+        (outcome.samplesNanoseconds, outcome.sampleOffsetsNanoseconds, outcome.measuredNanoseconds) = (r.samples, r.offsets, r.measuredNanoseconds)
+        if let cut = r.cutShort { outcome.conditions.append(cut) }
+    }
+
+    /// The environment after the samples, and what comparing it with `before` found (also
+    /// in the conditions, so it bears on the verdict).
+    static func recordEnvironmentAfter(_ environment: EnvironmentProbe, before: EnvironmentSnapshot, into outcome: inout BenchmarkOutcome) {
         let after = environment.snapshot()
         outcome.environmentAfter = after
         let issues = EnvironmentAssessment.issues(before: before, after: after, cpus: outcome.pinnedCores)
         outcome.environmentIssues = issues
         outcome.conditions += issues.map(\.reason)
-        outcome.peakResidentKiB = resetWorked ? MemoryProbe.peakResidentKiB() : nil
-        (outcome.warmupRuns, outcome.warmupNanoseconds, outcome.repeatsPerSample) = (r.warmupRuns, r.warmupNanoseconds, r.repeatsPerSample)
-        outcome.calibrationNanoseconds = r.calibrationNanoseconds
-        (outcome.samplesNanoseconds, outcome.sampleOffsetsNanoseconds, outcome.measuredNanoseconds) = (r.samples, r.offsets, r.measuredNanoseconds)
-        if let cut = r.cutShort { outcome.conditions.append(cut) }
-        if !resetWorked { outcome.conditions.append("peak memory unknown: /proc/self/clear_refs refused the reset") }
-        return outcome
     }
 
     /// Resolves a core spec against the device and pins every thread of the agent to it.

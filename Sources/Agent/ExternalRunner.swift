@@ -28,22 +28,10 @@ enum ExternalRunner {
         let deadline = MonotonicClock.seconds() + settings.timeoutSeconds * 0.9
 
         let environment = EnvironmentProbe(root: device.root, throttleCommand: device.throttleCommand)
-        MonotonicClock.sleep(seconds: settings.cooldownSeconds)
-        if let target = settings.cooldownBelowCelsius {
-            let c = environment.coolDown(belowCelsius: target, timeoutSeconds: settings.cooldownTimeoutSeconds)
-            outcome.cooldown = c
-            if c.status == .timedOut {
-                let last = c.lastCelsius.map { "\(($0 * 10).rounded() / 10) °C" } ?? "unknown"
-                outcome.conditions.append("cooldown timed out after \(Int(c.waitedSeconds)) s at \(last), above \(target) °C")
-            }
-        }
         let originalCores = CPUAffinity.cores()
         defer { if outcome.pinnedCores != nil, !originalCores.isEmpty { _ = CPUAffinity.pinProcess(to: originalCores) } }
-        if let spec = settings.cores {
-            switch BenchmarkRunner.pin(spec, device: device, environment: environment) {
-            case .success(let resolved): (outcome.pinnedCores, outcome.pinningBasis) = (resolved.cpus, resolved.basis)
-            case .failure(let failure): return failed(outcome, failure.description)
-            }
+        if let failure = BenchmarkRunner.settle(settings, device: device, environment: environment, outcome: &outcome) {
+            return failed(outcome, failure)
         }
         let before = environment.snapshot()
         outcome.environmentBefore = before
@@ -55,11 +43,7 @@ enum ExternalRunner {
         }
         guard outcome.status == .ok else { return outcome }
 
-        let after = environment.snapshot()
-        outcome.environmentAfter = after
-        let issues = EnvironmentAssessment.issues(before: before, after: after, cpus: outcome.pinnedCores)
-        outcome.environmentIssues = issues
-        outcome.conditions += issues.map(\.reason)
+        BenchmarkRunner.recordEnvironmentAfter(environment, before: before, into: &outcome)
         return outcome
     }
 
@@ -90,61 +74,6 @@ enum ExternalRunner {
         f.status = .failed
         f.error = message
         return f
-    }
-
-    // MARK: - Energy and counters over the samples
-
-    /// Energy and counters over the sampled window, as the builtin runner takes them.
-    private final class Window {
-        var meter: EnergyMeter?
-        var counters: CounterSession?
-        var counterFailure: String?
-        var idle: EnergyMeasurement?
-        var cpuAtStart: Int64 = 0
-
-        /// `process`: count that process's threads (a long-lived runtime); nil: the agent's own
-        /// threads, inherited by the programs it starts during the window.
-        init(_ settings: inout MeasurementSettings, device: DeviceContext, process: pid_t?, outcome: inout BenchmarkOutcome) {
-            if settings.energy {
-                if let config = device.config.energy {
-                    let m = EnergyMeter(config: config, root: device.root)
-                    if let why = m.unavailableReason {
-                        outcome.energy = .unavailable(why)
-                    } else {
-                        meter = m
-                        settings.minMeasureSeconds = min(max(settings.minMeasureSeconds, m.minimumWindowSeconds), settings.maxMeasureSeconds)
-                    }
-                } else {
-                    outcome.energy = .unavailable(
-                        "no power rail configured for this device: name its board (`board:`) or give `energy:` in its device file")
-                }
-            }
-            let events = settings.counters ?? PerfEventProbe.defaultEvents
-            if !events.isEmpty {
-                do { counters = try CounterSession(events: events, root: device.root, process: process) } catch { counterFailure = "\(error)" }
-            }
-        }
-
-        func start() {
-            idle = meter?.measureIdle()
-            do { try counters?.start() } catch {
-                counterFailure = "\(error)"
-                counters = nil
-            }
-            meter?.start()
-        }
-
-        func stop(executions: Int, measuredNanoseconds: Int64, into outcome: inout BenchmarkOutcome) {
-            if let counters {
-                do {
-                    let results = try counters.stop()
-                    outcome.counters = results
-                    outcome.countersPerExecution = results.perIteration(iterations: executions)
-                } catch { counterFailure = "\(error)" }
-            }
-            if let meter { outcome.energy = meter.stop(inferences: executions, idle: idle, workSeconds: Double(measuredNanoseconds) / 1e9) }
-            if let counterFailure { outcome.conditions.append("counters not measured: \(counterFailure)") }
-        }
     }
 
     // MARK: - ONNX Runtime
@@ -181,14 +110,15 @@ enum ExternalRunner {
         outcome.coldStartNanoseconds = cold
 
         var loopSettings = request.settings
-        let window = Window(&loopSettings, device: device, process: session.child.pid, outcome: &outcome)
+        let window = MeasurementWindow(&loopSettings, device: device, process: session.child.pid, outcome: &outcome)
         var resetWorked = false
         var cpuAtStart: Int64?
         let loop = SampleLoop(settings: loopSettings, clock: Clock.monotonicNanoseconds) { n in session.run(n, deadline: deadline) }
         let r = loop.run {
-            resetWorked = MemoryProbe.resetPeak(process: session.child.pid)
-            cpuAtStart = session.child.cpuNanoseconds()
-            window.start()
+            window.start {
+                resetWorked = MemoryProbe.resetPeak(process: session.child.pid)
+                cpuAtStart = session.child.cpuNanoseconds()
+            }
         }
         let executions = r.samples.count * r.repeatsPerSample
         window.stop(executions: executions, measuredNanoseconds: r.measuredNanoseconds, into: &outcome)
@@ -202,15 +132,8 @@ enum ExternalRunner {
         detail.notes = [
             "times are session.run as the runner script measured it (monotonic clock); counters, CPU time and memory are the runner process's"
         ]
-        record(r, into: &outcome)
+        BenchmarkRunner.record(r, into: &outcome)
         outcome.runner = detail
-    }
-
-    private static func record(_ r: SampleLoop.Result, into outcome: inout BenchmarkOutcome) {
-        (outcome.warmupRuns, outcome.warmupNanoseconds, outcome.repeatsPerSample) = (r.warmupRuns, r.warmupNanoseconds, r.repeatsPerSample)
-        outcome.calibrationNanoseconds = r.calibrationNanoseconds
-        (outcome.samplesNanoseconds, outcome.sampleOffsetsNanoseconds, outcome.measuredNanoseconds) = (r.samples, r.offsets, r.measuredNanoseconds)
-        if let cut = r.cutShort { outcome.conditions.append(cut) }
     }
 
     // MARK: - Commands
@@ -288,7 +211,7 @@ enum ExternalRunner {
         }
         outcome.coldStartNanoseconds = cold
         var loopSettings = request.settings
-        let window = Window(&loopSettings, device: device, process: nil, outcome: &outcome)
+        let window = MeasurementWindow(&loopSettings, device: device, process: nil, outcome: &outcome)
         let loop = SampleLoop(settings: loopSettings, clock: Clock.monotonicNanoseconds) { n in
             var total: Int64 = 0
             for _ in 0..<n {
@@ -312,7 +235,7 @@ enum ExternalRunner {
             "each sample is a whole run of the program, process start and model load included",
             "counters cover the agent and every run of the program; memory is the program's peak: ru_maxrss when above the agent's own, else VmHWM read every 50 ms while it runs",
         ]
-        record(r, into: &outcome)
+        BenchmarkRunner.record(r, into: &outcome)
         outcome.runner = detail
     }
 
@@ -330,7 +253,7 @@ enum ExternalRunner {
         var detail = RunnerDetail(kind: .command, timing: "output", argv: command)
 
         var loopSettings = settings
-        let window = Window(&loopSettings, device: device, process: nil, outcome: &outcome)
+        let window = MeasurementWindow(&loopSettings, device: device, process: nil, outcome: &outcome)
         var samples: [Int64] = []
         var offsets: [Int64] = []
         var peak: Int64?
