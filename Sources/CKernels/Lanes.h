@@ -22,10 +22,12 @@ INLINE v8 splat(float x) { return (v8){x, x, x, x, x, x, x, x}; }
 /// mask ? a : b, lane by lane (comparisons give all-ones or zero lanes).
 INLINE v8 select8(vi8 mask, v8 a, v8 b) { return (v8)(((vi8)a & mask) | ((vi8)b & ~mask)); }
 
-// The activations exactly as Activation+Vector.swift computes them.
-INLINE v8 activate8(v8 v, const CKernels_Activation *a) {
+// The activations exactly as Activation+Vector.swift computes them. `kind` is the activation's
+// kind as a constant the compiler folds (callers instantiate their loops per common kind), or
+// -1 to read `a->kind` at run time.
+INLINE v8 activate8k(v8 v, const CKernels_Activation *a, int kind) {
     const v8 zero = splat(0), one = splat(1);
-    switch (a->kind) {
+    switch (kind < 0 ? a->kind : kind) {
     case 1: return select8(v < zero, zero, v);
     case 2: {
         const v8 lo = splat(a->min), hi = splat(a->max);
@@ -47,6 +49,8 @@ INLINE v8 activate8(v8 v, const CKernels_Activation *a) {
     default: return v;
     }
 }
+
+INLINE v8 activate8(v8 v, const CKernels_Activation *a) { return activate8k(v, a, -1); }
 
 INLINE float activate1(float v, const CKernels_Activation *a) {
     switch (a->kind) {

@@ -45,16 +45,17 @@ extension Executor {
         }
     }
 
-    /// Floats of scratch a node needs with `threads` threads (im2col columns, col2im columns, a
+    /// Floats of scratch a node needs with `threads` threads (im2col columns unless the packed
+    /// kernels read convolutions' inputs implicitly, col2im columns, a
     /// dense layer's packed input, one padded plane per thread of a depthwise convolution);
     /// zero for most ops.
-    static func scratchFloats(_ node: Node, _ g: Graph, threads: Int) -> Int {
+    static func scratchFloats(_ node: Node, _ g: Graph, threads: Int, implicitConvolution: Bool) -> Int {
         let r = NodeReader(node: node, graph: g, pointers: [])
         switch node.op {
         case .conv:
             let p = ConvGeometry(r)
             if p.isDepthwise { return p.outH > 0 && p.outW > 0 ? threads * PaddedPlane(p).scratchStride : 0 }
-            return p.isPointwise ? 0 : p.kernelVolume * p.outH * p.outW
+            return p.isPointwise || implicitConvolution ? 0 : p.kernelVolume * p.outH * p.outW
         case .convTranspose:
             let x = r.inputShape(0), w = r.inputShape(1)
             return w[1] * w[2] * w[3] * x[2] * x[3]

@@ -27,7 +27,7 @@ public final class Executor {
         self.threads = max(1, threads)
         // OpenBLAS stays single-threaded: the runtime splits GEMMs itself (see `Parallel.sgemm`).
         RuntimeInfo.setThreads(1)
-        let plan = Executor.memoryPlan(for: graph, threads: self.threads)
+        let plan = Executor.memoryPlan(for: graph, threads: self.threads, gemm: gemm)
         memoryPlan = plan
         weightBytes = graph.weights.count
         activationBytes = plan.arenaBytes + plan.scratchBytes
@@ -65,10 +65,13 @@ public final class Executor {
         weights.deallocate()
     }
 
-    /// The arena layout `Executor(graph:threads:)` would use, without allocating it. Scratch
-    /// grows with `threads` where each thread needs its own (depthwise convolutions' planes).
-    public static func memoryPlan(for graph: Graph, threads: Int = 1) -> MemoryPlan {
-        MemoryPlan(graph: graph) { scratchFloats($0, graph, threads: max(1, threads)) }
+    /// The arena layout `Executor(graph:threads:gemm:)` would use, without allocating it.
+    /// Scratch grows with `threads` where each thread needs its own (depthwise convolutions'
+    /// planes), and holds im2col columns only for backends that lower convolutions for OpenBLAS
+    /// (`.openBLAS` gives the most any board needs).
+    public static func memoryPlan(for graph: Graph, threads: Int = 1, gemm: GemmBackend = .automatic) -> MemoryPlan {
+        let implicit = gemm.convolvesImplicitly
+        return MemoryPlan(graph: graph) { scratchFloats($0, graph, threads: max(1, threads), implicitConvolution: implicit) }
     }
 
     public func inputShape(_ index: Int) -> [Int] { graph.tensors[graph.inputs[index]].shape }

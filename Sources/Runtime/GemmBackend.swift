@@ -16,6 +16,16 @@ public enum GemmBackend: Sendable, Equatable, CaseIterable {
     /// Whether this CPU runs the AVX2+FMA kernels (cpuid, checked once).
     public static let isAVX2Available = CKernels_bestISA() == Int32(CKernels_isaAVX2)
 
+    /// Whether convolutions read their input through the packed kernels' implicit im2col (no
+    /// columns matrix in scratch) rather than lowering it for OpenBLAS.
+    var convolvesImplicitly: Bool {
+        switch self {
+        case .openBLAS: false
+        case .automatic: GemmBackend.isAVX2Available
+        case .portable, .avx2: true
+        }
+    }
+
     /// The packed kernels this backend runs for `threads` threads, or nil for OpenBLAS.
     func packed(threads: Int) -> PackedGemm? {
         let avx2 = Int32(CKernels_isaAVX2), portable = Int32(CKernels_isaPortable)
@@ -59,43 +69,57 @@ final class PackedGemm {
         return Table(packed)
     }
 
-    /// Whether the packed kernels beat OpenBLAS on a product over `k`. Measured per layer shape
-    /// with `boardbench-bench kernels` (docs/performance.md): ahead up to k = 320, 3–8% behind
-    /// OpenBLAS's kernels from k = 384 (ResNet-18's 3x3 layers, ViT's 768-wide projection).
+    /// Whether the packed kernels beat OpenBLAS on a product over `k` of a matrix B (pointwise
+    /// convolutions, dense layers). Measured per layer shape with `boardbench-bench kernels`
+    /// (docs/performance.md): ahead up to k = 320, level or behind OpenBLAS's kernels from
+    /// k = 384. Other convolutions always take the packed kernels: their implicit im2col saves
+    /// writing and reading the columns matrix, which OpenBLAS needs.
     func takes(k: Int) -> Bool { everyShape || k < 384 }
 
     static func packedCount(m: Int, k: Int) -> Int { CKernels_packedACount(Int32(m), Int32(k)) }
 
-    /// C[m×n] = epilogue(A · B); B is k×n row-major, or n×k with `transposedB`. Split over column
-    /// strips or row panels, whichever has more; every element is the same single sum over k
-    /// whatever the split, so results do not depend on the thread count.
+    /// Where a product's B comes from.
+    enum Operand {
+        /// k×n row-major with row stride `ldb`, or n×k with `transposed`.
+        case matrix(UnsafePointer<Float>, ldb: Int, transposed: Bool = false)
+        /// A convolution's input, read as its im2col matrix without writing it.
+        case image(CKernels_Image)
+    }
+
+    /// C[m×n] = epilogue(A · B). Split over column strips or row panels, whichever has more;
+    /// every element is the same single sum over k whatever the split, so results do not depend
+    /// on the thread count.
     func run(
-        _ parallel: Parallel, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, transposedB: Bool = false,
-        c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: CKernels_Epilogue
+        _ parallel: Parallel, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: Operand, c: UnsafeMutablePointer<Float>, ldc: Int,
+        epilogue: CKernels_Epilogue
     ) {
         let (rowsPerPanel, columnsPerStrip) = (PackedGemm.panelRows, PackedGemm.stripColumns)
         let strips = (n + columnsPerStrip - 1) / columnsPerStrip, panels = (m + rowsPerPanel - 1) / rowsPerPanel
         let (isa, workspace) = (self.isa, self.workspace)
         precondition(parallel.threads <= threads, "the executor's thread count sizes the workspace")
+        /// C's rows r0 ..< r0 + rows and columns c0 ..< c0 + columns, on `chunk`'s workspace.
+        func block(_ chunk: Int, r0: Int, rows: Int, c0: Int, columns: Int) {
+            var e = epilogue
+            if e.biasPerColumn != 0 { e.bias = e.bias.map { $0 + c0 } } else { e.bias = e.bias.map { $0 + r0 } }
+            e.residual = e.residual.map { $0 + r0 * e.residualStride + c0 }
+            let (a, c, space) = (a + r0 * k, c + r0 * ldc + c0, workspace + chunk * PackedGemm.workspaceFloats)
+            switch b {
+            case .matrix(let b, let ldb, let transposed):
+                CKernels_gemm(
+                    isa, Int32(rows), Int32(columns), Int32(k), a, transposed ? b + c0 * ldb : b + c0, ldb, transposed ? 1 : 0, c, ldc, &e, space)
+            case .image(var image):
+                CKernels_gemmImage(isa, Int32(rows), Int32(columns), Int32(k), a, &image, Int32(c0), c, ldc, &e, space)
+            }
+        }
         if strips >= panels {
             parallel.forEachChunk(strips, cost: m * k * columnsPerStrip) { chunk, range in
-                let c0 = range.lowerBound * columnsPerStrip, count = min(n, range.upperBound * columnsPerStrip) - c0
-                var e = epilogue
-                if e.biasPerColumn != 0 { e.bias = e.bias.map { $0 + c0 } }
-                e.residual = e.residual.map { $0 + c0 }
-                CKernels_gemm(
-                    isa, Int32(m), Int32(count), Int32(k), a, transposedB ? b + c0 * ldb : b + c0, ldb, transposedB ? 1 : 0, c + c0, ldc, &e,
-                    workspace + chunk * PackedGemm.workspaceFloats)
+                let c0 = range.lowerBound * columnsPerStrip
+                block(chunk, r0: 0, rows: m, c0: c0, columns: min(n, range.upperBound * columnsPerStrip) - c0)
             }
         } else {
             parallel.forEachChunk(panels, cost: n * k * rowsPerPanel) { chunk, range in
-                let r0 = range.lowerBound * rowsPerPanel, count = min(m, range.upperBound * rowsPerPanel) - r0
-                var e = epilogue
-                if e.biasPerColumn == 0 { e.bias = e.bias.map { $0 + r0 } }
-                e.residual = e.residual.map { $0 + r0 * e.residualStride }
-                CKernels_gemm(
-                    isa, Int32(count), Int32(n), Int32(k), a + r0 * k, b, ldb, transposedB ? 1 : 0, c + r0 * ldc, ldc, &e,
-                    workspace + chunk * PackedGemm.workspaceFloats)
+                let r0 = range.lowerBound * rowsPerPanel
+                block(chunk, r0: r0, rows: min(m, range.upperBound * rowsPerPanel) - r0, c0: 0, columns: n)
             }
         }
     }

@@ -11,9 +11,9 @@ public enum RuntimeInfo {
     /// The version as one literal in the executable, so the host can read which runtime an
     /// agent binary carries without running it (it may be built for another architecture).
     #if DEBUG
-        static let stamp = "@(#)boardbench-runtime builtin-5+debug"
+        static let stamp = "@(#)boardbench-runtime builtin-6+debug"
     #else
-        static let stamp = "@(#)boardbench-runtime builtin-5"
+        static let stamp = "@(#)boardbench-runtime builtin-6"
     #endif
     public static let stampPrefix = "@(#)boardbench-runtime "
 

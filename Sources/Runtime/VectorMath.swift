@@ -6,10 +6,10 @@ enum VectorMath {
     /// x in −87.3...88.3; inputs are clamped to that range (e^x underflows to 2^−126 below it).
     @inline(__always)
     static func exp(_ v: Float8) -> Float8 {
-        // Only lane-wise add, multiply, min and max: generic SIMD conversions and rounding
+        // Only lane-wise add, multiply, compare and blend: generic SIMD conversions and rounding
         // run lane by lane in Swift, so n = round(x / ln 2) uses the 1.5·2^23 trick, which
         // leaves n in the low mantissa bits.
-        let x = pointwiseMin(pointwiseMax(v, Float8(repeating: -87.3)), Float8(repeating: 88.3))
+        let x = lanesMin(lanesMax(v, Float8(repeating: -87.3)), Float8(repeating: 88.3))
         let shifted = x * 1.442_695_04 + 12_582_912
         let n = shifted - 12_582_912
         var r = x - n * 0.693_359_375

@@ -33,7 +33,9 @@ struct Compile: ParsableCommand {
             }
         }
         let c = compiled.cost
-        let memory = Executor.memoryPlan(for: compiled.graph)
+        // The most any board needs: boards without the packed kernels lower convolutions to
+        // im2col columns in scratch.
+        let memory = Executor.memoryPlan(for: compiled.graph, gemm: .openBLAS)
         let g = compiled.graph
         let s = Summary(
             model: model, hash: compiled.hash, planBytes: compiled.plan.count, macs: c.macs, parameters: c.parameters,

@@ -20,6 +20,13 @@ import Testing
         ConvTests.Case(path: "1x1 stride 2", c: 6, m: 6, h: 9, w: 9, kh: 1, kw: 1, stride: (2, 2)),
         ConvTests.Case(path: "grouped 3x3", c: 6, m: 12, h: 7, w: 7, kh: 3, kw: 3, pads: [1, 1, 1, 1], group: 3),
         ConvTests.Case(path: "7x7 stride 2 pad 3", c: 3, m: 10, h: 20, w: 18, kh: 7, kw: 7, stride: (2, 2), pads: [3, 3, 3, 3]),
+        // Implicit im2col: the gathers' edges.
+        ConvTests.Case(
+            path: "dilated, asymmetric pads and strides", c: 5, m: 7, h: 13, w: 17, kh: 3, kw: 3, stride: (1, 2), pads: [0, 2, 3, 1],
+            dilation: (2, 3)),
+        ConvTests.Case(path: "kernel wider than the padded image", c: 2, m: 6, h: 4, w: 3, kh: 5, kw: 5, pads: [2, 2, 2, 2]),
+        ConvTests.Case(path: "one input channel, outputs span two blocks", c: 1, m: 7, h: 70, w: 70, kh: 3, kw: 3, pads: [1, 1, 1, 1]),
+        ConvTests.Case(path: "1x1 stride 2, one channel, capped block", c: 1, m: 5, h: 131, w: 131, kh: 1, kw: 1, stride: (2, 2)),
     ]
 
     @Test(arguments: cases, builds)

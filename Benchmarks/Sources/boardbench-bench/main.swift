@@ -13,7 +13,8 @@ import Runtime
 let usage = """
     usage: boardbench-bench run PLAN [--threads N] [--warmup N] [--iterations N] [--profile-iterations N]
            boardbench-bench calibrate [--threads N]
-           boardbench-bench kernels [--threads N] [--iterations N]
+           boardbench-bench backends PLAN [--threads N] [--iterations N]
+           boardbench-bench kernels [--threads N] [--iterations N] [--only SUBSTRING]
            boardbench-bench overhead [--samples N] [--rounds N]
            boardbench-bench store [--results N] [--samples N] [--rounds N]
     """
@@ -27,6 +28,8 @@ struct Options {
     var words: [String]
     var threads = 1, warmup = 10, iterations = 50, profileIterations = 20
     var samples = 1_000_000, results = 1000, rounds = 5
+    /// `kernels`: only the shapes whose name contains this.
+    var only: String?
 
     init(_ arguments: [String]) {
         words = arguments
@@ -38,6 +41,11 @@ struct Options {
         samples = max(1, option("--samples", isStore ? 1000 : 1_000_000))
         results = max(1, option("--results", 1000))
         rounds = max(1, option("--rounds", isStore ? 3 : 5))
+        if let i = words.firstIndex(of: "--only") {
+            guard i + 1 < words.count else { fail("--only needs a shape name or part of one\n\(usage)") }
+            only = words[i + 1]
+            words.removeSubrange(i...(i + 1))
+        }
     }
 
     private mutating func option(_ name: String, _ fallback: Int) -> Int {
@@ -173,6 +181,9 @@ struct KernelShape {
     var dense = false
     /// One group per channel (`out` equals the input channels).
     var depthwise = false
+    /// A max pool of `kernel` and `stride`, padding `kernel / 2` (no product: "GFLOP/s" count
+    /// one operation per tap).
+    var maxPool = false
 }
 
 let kernelShapes: [KernelShape] = [
@@ -195,7 +206,10 @@ let kernelShapes: [KernelShape] = [
     KernelShape(name: "mnv2 dw3x3 384 @14", input: [1, 384, 14, 14], out: 384, kernel: 3, depthwise: true),
     KernelShape(name: "mnv2 dw3x3 960 @7", input: [1, 960, 7, 7], out: 960, kernel: 3, depthwise: true),
     KernelShape(name: "mnv3 dw5x5 672 @14", input: [1, 672, 14, 14], out: 672, kernel: 5, depthwise: true),
+    KernelShape(name: "mnv2 3x3/2 3>32 @224", input: [1, 3, 224, 224], out: 32, kernel: 3, stride: 2),
     KernelShape(name: "r18 7x7/2 3>64 @224", input: [1, 3, 224, 224], out: 64, kernel: 7, stride: 2),
+    KernelShape(name: "r18 maxpool 3x3/2 64 @112", input: [1, 64, 112, 112], out: 64, kernel: 3, stride: 2, maxPool: true),
+    KernelShape(name: "r18 1x1/2 64>128 @56", input: [1, 64, 56, 56], out: 128, kernel: 1, stride: 2),
     KernelShape(name: "r18 3x3 64>64 @56", input: [1, 64, 56, 56], out: 64, kernel: 3),
     KernelShape(name: "r18 3x3/2 64>128 @56", input: [1, 64, 56, 56], out: 128, kernel: 3, stride: 2),
     KernelShape(name: "r18 3x3 128>128 @28", input: [1, 128, 28, 28], out: 128, kernel: 3),
@@ -214,21 +228,27 @@ let kernelShapes: [KernelShape] = [
 /// rounds of each, since this machine is shared and only the minimum is repeatable.
 func kernels(_ o: Options) -> [String: Any] {
     var rows: [[String: Any]] = []
-    for shape in kernelShapes {
+    for shape in kernelShapes where o.only.map({ shape.name.contains($0) }) ?? true {
         var b = GraphBuilder(name: shape.name)
+        var pool = Attributes()
+        pool["kernel"] = .ints([Int64(shape.kernel), Int64(shape.kernel)])
+        pool["strides"] = .ints([Int64(shape.stride), Int64(shape.stride)])
+        pool["pads"] = .ints([Int64](repeating: Int64(shape.kernel / 2), count: 4))
         guard let x = try? b.input("x", shape: shape.input),
-            let y = try? shape.dense
-                ? b.dense(x, outFeatures: shape.out, activation: .relu)
-                : b.conv(
-                    x, outChannels: shape.out, kernel: shape.kernel, stride: shape.stride, group: shape.depthwise ? shape.out : 1,
-                    activation: .relu6)
+            let y = try? shape.maxPool
+                ? b.node(.maxPool, [x], pool)
+                : shape.dense
+                    ? b.dense(x, outFeatures: shape.out, activation: .relu)
+                    : b.conv(
+                        x, outChannels: shape.out, kernel: shape.kernel, stride: shape.stride, group: shape.depthwise ? shape.out : 1,
+                        activation: .relu6)
         else { fail("cannot build \(shape.name)") }
         b.output(y)
         let outShape = b.shape(of: y)
         let m = shape.dense ? shape.input[0] : shape.out
         let n = shape.dense ? shape.out : outShape[2] * outShape[3]
-        let k = shape.dense ? shape.input[1] : (shape.depthwise ? 1 : shape.input[1]) * shape.kernel * shape.kernel
-        let flops = 2 * Double(m * n * k)
+        let k = shape.dense ? shape.input[1] : (shape.depthwise || shape.maxPool ? 1 : shape.input[1]) * shape.kernel * shape.kernel
+        let flops = (shape.maxPool ? 1 : 2) * Double(m * n * k)
         let backends: [GemmBackend] = [.openBLAS, .automatic, .avx2]
         let executors = backends.map { Executor(graph: b.graph, threads: o.threads, gemm: $0) }
         for e in executors { e.fillInputsDeterministically() }
@@ -255,12 +275,42 @@ func kernels(_ o: Options) -> [String: Any] {
     return ["threads": o.threads, "iterations": o.iterations, "runtimeVersion": RuntimeInfo.version, "avx2": GemmBackend.isAVX2Available, "shapes": rows]
 }
 
+/// One network on every GEMM backend, alternating inference by inference in one process so the
+/// machine's drift hits each alike: the whole-network A/B behind `GemmBackend.automatic`'s
+/// choices. Medians and minima per backend.
+func backends(_ path: String, _ o: Options) -> [String: Any] {
+    guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(path)") }
+    let graph: Graph
+    do { graph = try PlanCodec.decode([UInt8](data)) } catch { fail("\(path): \(error.description)") }
+    let choices: [GemmBackend] = [.openBLAS, .automatic, .avx2]
+    let executors = choices.map { Executor(graph: graph, threads: o.threads, gemm: $0) }
+    for e in executors {
+        e.fillInputsDeterministically()
+        for _ in 0..<max(o.warmup, 1) { e.execute() }
+    }
+    var samples = [[Int64]](repeating: [], count: executors.count)
+    for _ in 0..<o.iterations {
+        for (i, e) in executors.enumerated() {
+            let t0 = Clock.monotonicNanoseconds()
+            e.execute()
+            samples[i].append(Clock.monotonicNanoseconds() - t0)
+        }
+    }
+    let rows: [[String: Any]] = zip(choices, samples).map { backend, s in
+        ["backend": "\(backend)", "medianNanoseconds": median(s), "minimumNanoseconds": s.min() ?? 0]
+    }
+    return ["plan": path, "threads": o.threads, "iterations": o.iterations, "runtimeVersion": RuntimeInfo.version, "backends": rows]
+}
+
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 switch options.words.first {
 case "calibrate":
     emit(calibrate(options))
 case "kernels":
     emit(kernels(options))
+case "backends":
+    guard options.words.count == 2 else { fail(usage) }
+    emit(backends(options.words[1], options))
 case "overhead":
     emit(overhead(options))
 case "store":

@@ -48,11 +48,27 @@ size_t CKernels_packedACount(int m, int k);
 /// values of rows 6p..6p+5 (rows past m are zero).
 void CKernels_packA(int m, int k, const float *a, ptrdiff_t lda, float *packed);
 
+/// A convolution's input image read as the B of a GEMM, without writing the im2col matrix:
+/// row r = (channel·kh + ky)·kw + kx, column j = oy·outW + ox, and
+/// B[r][j] = x[channel][oy·strideH − padTop + ky·dilH][ox·strideW − padLeft + kx·dilW], zero
+/// outside the h×w plane. Each block of B is gathered straight into the kernel's packed strips.
+typedef struct {
+    const float *x;
+    int h, w, kh, kw, outW;
+    int strideH, strideW, padTop, padLeft, dilH, dilW;
+} CKernels_Image;
+
 /// C[m×n] (row stride ldc) = epilogue(A · B) with A packed by `CKernels_packA` and B row-major
 /// k×n (row stride ldb), or, with `transposedB`, B stored as n×k (row stride ldb). Every element
 /// of C is one sum over k in increasing order, however the caller splits m and n.
 void CKernels_gemm(
     int isa, int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, float *c, ptrdiff_t ldc,
+    const CKernels_Epilogue *epilogue, float *workspace);
+
+/// `CKernels_gemm` with B the columns `column0` ..< `column0 + n` of `image` (implicit im2col).
+/// The sums are the same, in the same order, as over an explicit im2col matrix.
+void CKernels_gemmImage(
+    int isa, int m, int n, int k, const float *packedA, const CKernels_Image *image, int column0, float *c, ptrdiff_t ldc,
     const CKernels_Epilogue *epilogue, float *workspace);
 
 /// One output plane of a depthwise convolution from its zero-padded input plane:

@@ -3,10 +3,11 @@ import COpenBLAS
 import ModelPlan
 
 /// Convolution through GEMM, per image and group: a pointwise (1x1, stride 1, no padding)
-/// convolution multiplies the weights by the input directly; any other lowers the input to
-/// columns (im2col) first. With the packed kernels the weights are packed into panels at load
-/// and bias and activation are applied as each tile is stored; with OpenBLAS an epilogue pass
-/// adds the bias and applies the activation.
+/// convolution multiplies the weights by the input directly. With the packed kernels the weights
+/// are packed into panels at load, any other convolution's input is gathered block by block
+/// into the kernel's packed strips (implicit im2col: the columns matrix is never written), and
+/// bias and activation are applied as each tile is stored. With OpenBLAS the input is lowered to
+/// columns (im2col) first and an epilogue pass adds the bias and applies the activation.
 struct ConvKernel: Kernel {
     let p: ConvGeometry
     let x, weights, y, cols: UnsafeMutablePointer<Float>
@@ -18,7 +19,7 @@ struct ConvKernel: Kernel {
     init(_ r: NodeReader, _ p: ConvGeometry, scratch: UnsafeMutablePointer<Float>, gemm: PackedGemm?) {
         self.p = p
         (x, weights, y, cols, bias) = (r.input(0), r.input(1), r.output(), scratch, r.optionalInput(2))
-        self.gemm = gemm?.takes(k: p.kernelVolume) == true ? gemm : nil
+        self.gemm = p.isPointwise && gemm?.takes(k: p.kernelVolume) != true ? nil : gemm
         if self.gemm != nil {
             var packed: [Float] = []
             for g in 0..<p.group {
@@ -40,16 +41,17 @@ struct ConvKernel: Kernel {
                 let xg = x + (b * p.c + g * p.channelsPerGroup) * p.h * p.w
                 let yg = y + (b * p.m + g * p.outPerGroup) * spatial
                 let wg = weights + g * p.outPerGroup * p.kernelVolume
-                var source = xg
-                if !p.isPointwise {
-                    im2col(xg, parallel)
-                    source = cols
-                }
                 if let gemm, let packedWeights {
+                    let b: PackedGemm.Operand = p.isPointwise ? .matrix(xg, ldb: spatial) : .image(image(xg))
                     gemm.run(
-                        parallel, m: p.outPerGroup, n: spatial, k: p.kernelVolume, a: packedWeights.base + g * packedCount, b: source, ldb: spatial,
-                        c: yg, ldc: spatial, epilogue: CKernels_Epilogue(bias: bias.map { $0 + g * p.outPerGroup }, p.activation))
+                        parallel, m: p.outPerGroup, n: spatial, k: p.kernelVolume, a: packedWeights.base + g * packedCount, b: b, c: yg, ldc: spatial,
+                        epilogue: CKernels_Epilogue(bias: bias.map { $0 + g * p.outPerGroup }, p.activation))
                 } else {
+                    var source = xg
+                    if !p.isPointwise {
+                        im2col(xg, parallel)
+                        source = cols
+                    }
                     parallel.sgemm(
                         m: p.outPerGroup, n: spatial, k: p.kernelVolume, a: wg, lda: p.kernelVolume, b: source, ldb: spatial, c: yg, ldc: spatial)
                 }
@@ -64,6 +66,14 @@ struct ConvKernel: Kernel {
                 activation.run(row, row, count: spatial, bias: bias?[plane % m] ?? 0)
             }
         }
+    }
+
+    /// One group's input as the packed kernels' implicit im2col matrix (the rows `im2col` writes).
+    private func image(_ x: UnsafeMutablePointer<Float>) -> CKernels_Image {
+        let p = self.p
+        return CKernels_Image(
+            x: x, h: Int32(p.h), w: Int32(p.w), kh: Int32(p.kh), kw: Int32(p.kw), outW: Int32(p.outW), strideH: Int32(p.strideH),
+            strideW: Int32(p.strideW), padTop: Int32(p.padTop), padLeft: Int32(p.padLeft), dilH: Int32(p.dilH), dilW: Int32(p.dilW))
     }
 
     /// Rows are (channel, ky, kx), columns output positions; padding reads as zero.

@@ -29,7 +29,7 @@ struct DenseKernel: Kernel {
         if let gemm {
             CKernels_packA(Int32(rows), Int32(k), x, k, scratch)
             gemm.run(
-                parallel, m: rows, n: m, k: k, a: scratch, b: weights, ldb: k, transposedB: true, c: y, ldc: m,
+                parallel, m: rows, n: m, k: k, a: scratch, b: .matrix(weights, ldb: k, transposed: true), c: y, ldc: m,
                 epilogue: CKernels_Epilogue(bias: bias, perColumn: true, activation))
             return
         }

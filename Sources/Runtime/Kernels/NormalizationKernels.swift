@@ -151,7 +151,7 @@ struct SoftmaxKernel: Kernel {
     /// Softmax of eight neighbouring columns at once, the axis running with stride `inner`.
     private static func columns8(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ length: Int, _ inner: Int) {
         var m = src.load8(0)
-        for a in 1..<length { m = pointwiseMax(m, src.load8(a * inner)) }
+        for a in 1..<length { m = lanesMax(m, src.load8(a * inner)) }
         var total = Float8()
         for a in 0..<length {
             let d = src.load8(a * inner) - m
@@ -181,7 +181,7 @@ struct SoftmaxKernel: Kernel {
         var vm = Float8(repeating: -.infinity)
         var i = 0
         while i + 8 <= n {
-            vm = pointwiseMax(vm, src.load8(i))
+            vm = lanesMax(vm, src.load8(i))
             i += 8
         }
         m = vm.max()

@@ -43,8 +43,60 @@ struct PoolKernel: Kernel {
     }
 
     func run(_ parallel: Parallel) {
+        if isMax && dilH == 1 && dilW == 1 {
+            let w = self.w
+            parallel.forEach(planes, cost: outH * outW * 4) { range in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: w) { rowMax in
+                    for p in range { maxPlane(x + p * h * w, y + p * outH * outW, rowMax.baseAddress!) }
+                }
+            }
+            return
+        }
         parallel.forEach(planes, cost: outH * outW * 4) { range in
             for p in range { plane(x + p * h * w, y + p * outH * outW) }
+        }
+    }
+
+    /// Undilated max pooling in two passes per output row: the maximum down the window's rows,
+    /// eight columns at a time, into `rowMax` (one input row), then across each window's
+    /// columns. Max is exact whatever the order, so this equals the tap-by-tap loop of `plane`.
+    private func maxPlane(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ rowMax: UnsafeMutablePointer<Float>) {
+        let (rowBounds, colBounds, w) = (rowTaps.base, colTaps.base, self.w)
+        for oy in 0..<outH {
+            let kyLo = rowBounds[2 &* oy], kyHi = rowBounds[2 &* oy &+ 1]
+            let line = dst + oy &* outW
+            guard kyLo < kyHi else {
+                line.update(repeating: -Float.greatestFiniteMagnitude, count: outW)
+                continue
+            }
+            let top = src + (oy &* strideH &- padTop) &* w
+            rowMax.update(from: top + kyLo &* w, count: w)
+            var ky = kyLo &+ 1
+            while ky < kyHi {
+                let row = top + ky &* w
+                var i = 0
+                while i &+ 8 <= w {
+                    rowMax.store8(lanesMax(rowMax.load8(i), row.load8(i)), i)
+                    i &+= 8
+                }
+                while i < w {
+                    rowMax[i] = max(rowMax[i], row[i])
+                    i &+= 1
+                }
+                ky &+= 1
+            }
+            for ox in 0..<outW {
+                let origin = rowMax + (ox &* strideW &- padLeft)
+                var m = -Float.greatestFiniteMagnitude
+                var kx = colBounds[2 &* ox]
+                let kxHi = colBounds[2 &* ox &+ 1]
+                while kx < kxHi {
+                    let v = origin[kx]
+                    m = v > m ? v : m
+                    kx &+= 1
+                }
+                line[ox] = m
+            }
         }
     }
 
