@@ -146,18 +146,27 @@ def main():
         feed = {ort_session(onnx_path, 1).get_inputs()[0].name: np.random.default_rng(0).standard_normal((1, 3, 224, 224), dtype=np.float32)}
         for threads in thread_counts:
             session = ort_session(onnx_path, threads)
-            bb, rt = [], []
+            bb, rt, round_ratios = [], [], []
             info = None
+            # Ten warm-up inferences per round: OpenBLAS's worker thread spins for about 0.1 s
+            # after each new process starts (docs/performance.md), and must not overlap samples.
             for _ in range(args.rounds):  # alternate, so drift hits both runtimes alike
-                info = bench(args, "run", str(plan), "--threads", str(threads), "--warmup", "3", "--iterations", str(args.iterations), "--profile-iterations", "0")
+                info = bench(args, "run", str(plan), "--threads", str(threads), "--warmup", "10", "--iterations", str(args.iterations), "--profile-iterations", "0")
+                ort_round = ort_samples(session, feed, 3, args.iterations)
                 bb += info["samplesNanoseconds"]
-                rt += ort_samples(session, feed, 3, args.iterations)
+                rt += ort_round
+                round_ratios.append(statistics.median(info["samplesNanoseconds"]) / statistics.median(ort_round))
             row = {
                 "network": onnx_path.stem, "threads": threads, "boardbenchMedianMs": statistics.median(bb) / 1e6,
                 "onnxruntimeMedianMs": statistics.median(rt) / 1e6, "samplesEach": len(bb),
                 "runtimeVersion": info["runtimeVersion"], "blasCoreName": info["blasCoreName"], "blasConfig": info["blasConfig"],
             }
             row["ratio"] = row["boardbenchMedianMs"] / row["onnxruntimeMedianMs"]
+            # This machine's speed drifts by tens of percent within minutes; a round of each
+            # runtime back to back sees nearly the same machine, so the median of the rounds'
+            # ratios is the steadier figure.
+            row["roundRatios"] = round_ratios
+            row["medianRoundRatio"] = statistics.median(round_ratios)
             if threads == 1:
                 profile = bench(args, "run", str(plan), "--threads", "1", "--warmup", "3", "--iterations", "1", "--profile-iterations", "10")
                 row["boardbenchHeaviest"] = heaviest(profile["nodes"], 8)
@@ -165,7 +174,8 @@ def main():
                 row["efficiency"] = efficiency(profile["nodes"], calibration[1])
             results.append(row)
             print(f"{row['network']:24s} threads {threads}: BoardBench {row['boardbenchMedianMs']:8.2f} ms, "
-                  f"ONNX Runtime {row['onnxruntimeMedianMs']:8.2f} ms, ratio {row['ratio']:.2f}", flush=True)
+                  f"ONNX Runtime {row['onnxruntimeMedianMs']:8.2f} ms, ratio {row['ratio']:.2f}, "
+                  f"median of {len(round_ratios)} round ratios {row['medianRoundRatio']:.2f}", flush=True)
 
     print()
     print(f"CPU: {env['cpu']} ({env['cores']} cores); OpenBLAS {results[0]['blasCoreName']} [{results[0]['blasConfig']}]; "
@@ -173,10 +183,12 @@ def main():
     for t, c in calibration.items():
         print(f"calibration, {t} thread(s): sgemm {c['sgemmGflops']:.1f} GFLOP/s (n={c['sgemmSize']}), triad bandwidth {c['bandwidthGBps']:.1f} GB/s")
     print()
-    print("| network | threads | BoardBench ms | ONNX Runtime ms | ratio |")
-    print("|---|---|---|---|---|")
+    print("| network | threads | BoardBench ms | ONNX Runtime ms | ratio | median round ratio (range) |")
+    print("|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['network']} | {r['threads']} | {r['boardbenchMedianMs']:.2f} | {r['onnxruntimeMedianMs']:.2f} | {r['ratio']:.2f} |")
+        lo, hi = min(r["roundRatios"]), max(r["roundRatios"])
+        print(f"| {r['network']} | {r['threads']} | {r['boardbenchMedianMs']:.2f} | {r['onnxruntimeMedianMs']:.2f} | {r['ratio']:.2f} "
+              f"| {r['medianRoundRatio']:.2f} ({lo:.2f}–{hi:.2f}) |")
     for r in results:
         if "efficiency" not in r:
             continue

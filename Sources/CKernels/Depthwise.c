@@ -116,3 +116,16 @@ void CKernels_depthwisePlane(
 #endif
     depthwisePortable(src, rowStep, offsets, taps, weights, bias, activation, dst, outH, outW);
 }
+
+void CKernels_deinterleave(const float *src, int pairs, float *even, float *odd) {
+    int j = 0;
+    for (; j + 8 <= pairs; j += 8) {
+        const v8 a = load8(src + 2 * j), b = load8(src + 2 * j + 8);
+        store8(even + j, __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
+        store8(odd + j, __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15));
+    }
+    for (; j < pairs; j++) {
+        even[j] = src[2 * j];
+        odd[j] = src[2 * j + 1];
+    }
+}

@@ -15,6 +15,9 @@ public enum GemmBackend: Sendable, Equatable, CaseIterable {
 
     /// Whether this CPU runs the AVX2+FMA kernels (cpuid, checked once).
     public static let isAVX2Available = CKernels_bestISA() == Int32(CKernels_isaAVX2)
+    /// The build the elementwise `CKernels` (GELU, erf, softmax rows) run: the best this CPU has,
+    /// whatever the GEMM backend.
+    static let elementwiseISA = CKernels_bestISA()
 
     /// Whether convolutions read their input through the packed kernels' implicit im2col (no
     /// columns matrix in scratch) rather than lowering it for OpenBLAS.

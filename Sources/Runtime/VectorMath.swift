@@ -1,5 +1,6 @@
-/// Vectorised transcendental functions for elementwise kernels. Accuracy is stated per
-/// function and checked against libm in RuntimeTests (VectorMathTests).
+/// Vectorised transcendental functions for the Swift elementwise kernels (strided softmax).
+/// erf, GELU and contiguous softmax rows run in `CKernels` (Elementwise.c) with the same
+/// arithmetic; RuntimeTests (VectorMathTests) checks both against libm.
 enum VectorMath {
     /// e^x. Cephes' expf: n = round(x / ln 2), r = x − n·ln 2 in two parts, a degree-6
     /// polynomial for e^r, then 2^n through the exponent bits. Relative error < 2e-7 for
@@ -23,29 +24,5 @@ enum VectorMath {
         p = p * (r * r) + r + 1
         let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return p * unsafeBitCast(exponent, to: Float8.self)
-    }
-
-    /// erf(x). Abramowitz & Stegun 7.1.26: 1 − (a1·t + … + a5·t⁵)·e^(−x²) with
-    /// t = 1 / (1 + p·|x|), sign restored; absolute error < 4e-7 in float arithmetic (the
-    /// formula itself is within 1.5e-7).
-    @inline(__always)
-    static func erf(_ x: Float8) -> Float8 {
-        let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
-        let sign = bits & 0x8000_0000
-        let a = unsafeBitCast(bits & 0x7FFF_FFFF, to: Float8.self)
-        let t = 1 / (a * 0.327_591_1 + 1)
-        var poly = t * 1.061_405_429 - 1.453_152_027
-        poly = poly * t + 1.421_413_741
-        poly = poly * t - 0.284_496_736
-        poly = poly * t + 0.254_829_592
-        poly = poly * t
-        let y = 1 - poly * exp(-(a * a))
-        return unsafeBitCast(unsafeBitCast(y, to: SIMD8<UInt32>.self) | sign, to: Float8.self)
-    }
-
-    /// GELU with the exact (erf) form: x/2 · (1 + erf(x/√2)).
-    @inline(__always)
-    static func gelu(_ x: Float8) -> Float8 {
-        x * 0.5 * (1 + erf(x * 0.707_106_77))
     }
 }

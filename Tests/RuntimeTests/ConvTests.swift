@@ -38,6 +38,7 @@ import Testing
         Case(path: "depthwise 3 s2 wide even pad", c: 2, m: 2, h: 8, w: 44, kh: 3, kw: 3, stride: (2, 2), pads: [2, 2, 0, 0], group: 2),
         Case(path: "depthwise 2x4 s3 dilated", c: 2, m: 4, h: 11, w: 31, kh: 2, kw: 4, stride: (3, 3), pads: [1, 3, 0, 2], dilation: (2, 3), group: 2),
         Case(path: "depthwise 1 column", c: 2, m: 2, h: 6, w: 1, kh: 3, kw: 3, pads: [1, 1, 1, 1], group: 2),
+        Case(path: "pointwise of a 1x1 image (matrix-vector), batch 2, grouped", n: 2, c: 8, m: 6, h: 1, w: 1, kh: 1, kw: 1, group: 2),
     ]
 
     @Test(arguments: cases)
@@ -54,6 +55,8 @@ import Testing
         try check(Self.cases[6], activation: act)
         try check(Self.cases[4], activation: act)
         try check(Self.cases[19], activation: act)
+        // A matrix-vector product's epilogue: bias per channel, one value per plane.
+        try check(Self.cases[Self.cases.count - 1], activation: act)
     }
 
     /// The depthwise rows run in Swift (`.openBLAS`), in the portable `CKernels` build and in the

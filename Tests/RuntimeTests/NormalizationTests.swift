@@ -24,6 +24,17 @@ import Testing
         expectClose(got, want, "axis \(axis)")
     }
 
+    /// Attention rows (ViT's 197 tokens): many vectors of eight, then a tail of five.
+    @Test func softmaxOfLongContiguousRows() throws {
+        let (inputs, got, _) = try runSingle(.softmax, inputs: [[3, 197]], Attributes(["axis": .int(1)]), bound: 8)
+        let want = (0..<3).flatMap { row -> [Float] in
+            let x = inputs[0][(row * 197)..<(row * 197 + 197)].map(Double.init)
+            let m = x.max()!, total = x.reduce(0) { $0 + exp($1 - m) }
+            return x.map { Float(exp($0 - m) / total) }
+        }
+        expectClose(got, want)
+    }
+
     @Test func softmaxOfLargeValuesStaysFinite() throws {
         let x: [Float] = [1000, 1001, 1002, -1000]
         let (_, got, _) = try runSingle(.softmax, inputs: [[1, 4]], Attributes(["axis": .int(1)]), values: [x])

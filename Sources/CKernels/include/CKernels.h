@@ -80,4 +80,17 @@ void CKernels_depthwisePlane(
     int isa, const float *src, ptrdiff_t rowStep, const ptrdiff_t *offsets, int taps, const float *weights, float bias,
     const CKernels_Activation *activation, float *dst, int outH, int outW);
 
+/// y = GELU(x) = x/2 · (1 + erf(x/√2)) for n floats (y may equal x); erf as `CKernels_erf`.
+void CKernels_gelu(int isa, const float *x, float *y, int n);
+
+/// y = erf(x) for n floats (y may equal x): Abramowitz & Stegun 7.1.26, absolute error < 4e-7.
+void CKernels_erf(int isa, const float *x, float *y, int n);
+
+/// Softmax of one contiguous row of n floats: y = exp(x − max) / Σ exp(x − max) (y may equal x).
+void CKernels_softmaxRow(int isa, const float *x, float *y, int n);
+
+/// Splits `2·pairs` floats into even and odd positions: even[j] = src[2j], odd[j] = src[2j + 1]
+/// (a stride-2 depthwise convolution's padded rows). Baseline build: shuffles on any CPU.
+void CKernels_deinterleave(const float *src, int pairs, float *even, float *odd);
+
 #endif

@@ -13,13 +13,19 @@ struct ConvKernel: Kernel {
     let x, weights, y, cols: UnsafeMutablePointer<Float>
     let bias: UnsafeMutablePointer<Float>?
     let gemm: PackedGemm?
+    /// One output position per channel: `cblas_sgemv` per image and group.
+    let isMatrixVector: Bool
     /// Every group's weights packed for `gemm`, one after another.
     let packedWeights: Table<Float>?
 
     init(_ r: NodeReader, _ p: ConvGeometry, scratch: UnsafeMutablePointer<Float>, gemm: PackedGemm?) {
         self.p = p
         (x, weights, y, cols, bias) = (r.input(0), r.input(1), r.output(), scratch, r.optionalInput(2))
-        self.gemm = p.isPointwise && gemm?.takes(k: p.kernelVolume) != true ? nil : gemm
+        // A pointwise convolution of a 1×1 image (squeeze-and-excitation, a head after global
+        // pooling) is a matrix-vector product: `cblas_sgemv` streams the weights once, where a
+        // GEMM with one column packs them (OpenBLAS) or computes 16 columns for one (packed).
+        isMatrixVector = p.isPointwise && p.outH * p.outW == 1
+        self.gemm = isMatrixVector || (p.isPointwise && gemm?.takes(k: p.kernelVolume) != true) ? nil : gemm
         if self.gemm != nil {
             var packed: [Float] = []
             for g in 0..<p.group {
@@ -41,7 +47,14 @@ struct ConvKernel: Kernel {
                 let xg = x + (b * p.c + g * p.channelsPerGroup) * p.h * p.w
                 let yg = y + (b * p.m + g * p.outPerGroup) * spatial
                 let wg = weights + g * p.outPerGroup * p.kernelVolume
-                if let gemm, let packedWeights {
+                if isMatrixVector {
+                    let (k, wg, xg, yg) = (p.kernelVolume, wg, xg, yg)
+                    parallel.forEach(p.outPerGroup, cost: k) { rows in
+                        cblas_sgemv(
+                            CblasRowMajor, CblasNoTrans, Int32(rows.count), Int32(k), 1, wg + rows.lowerBound * k, Int32(k), xg, 1, 0,
+                            yg + rows.lowerBound, 1)
+                    }
+                } else if let gemm, let packedWeights {
                     let b: PackedGemm.Operand = p.isPointwise ? .matrix(xg, ldb: spatial) : .image(image(xg))
                     gemm.run(
                         parallel, m: p.outPerGroup, n: spatial, k: p.kernelVolume, a: packedWeights.base + g * packedCount, b: b, c: yg, ldc: spatial,
@@ -60,6 +73,14 @@ struct ConvKernel: Kernel {
         guard gemm == nil else { return }
         let planes = p.n * p.m
         let (y, bias, m, activation) = (self.y, self.bias, p.m, p.activation)
+        if isMatrixVector {
+            // One value per plane: the epilogue runs over each image's channels as one row.
+            guard bias != nil || activation.kind != .none else { return }
+            for b in 0..<p.n {
+                if let bias { activation.run(y + b * m, count: m, biasVector: bias) } else { activation.run(y + b * m, y + b * m, count: m) }
+            }
+            return
+        }
         parallel.forEach(planes, cost: spatial) { range in
             for plane in range {
                 let row = y + plane * spatial

@@ -118,28 +118,18 @@ struct PaddedPlane {
         }
     }
 
-    /// Stride 2: even padded columns to phase 0, odd to phase 1, sixteen (then eight) at a time.
+    /// Stride 2: even padded columns to phase 0, odd to phase 1.
     @inline(__always)
     private func deinterleave(_ line: UnsafeMutablePointer<Float>, _ count: Int, _ out: UnsafeMutablePointer<Float>) {
         // Start at an input column whose padded column is even so lanes split cleanly.
         var ix = padLeft & 1
         if ix == 1 { out[phaseWidth + padLeft / 2] = line[0] }
         let even = out + (ix + padLeft) / 2, odd = even + phaseWidth
-        var j = 0
-        while ix + 16 <= count {
-            let v = UnsafeRawPointer(line + ix).loadUnaligned(as: SIMD16<Float>.self)
-            even.store8(v.evenHalf, j)
-            odd.store8(v.oddHalf, j)
-            ix += 16
-            j += 8
-        }
-        if ix + 8 <= count {
-            let v = line.load8(ix)
-            even.store4(v.evenHalf, j)
-            odd.store4(v.oddHalf, j)
-            ix += 8
-            j += 4
-        }
+        // Swift's `evenHalf`/`oddHalf` run lane by lane; the C loop shuffles.
+        let pairs = (count - ix) / 2
+        CKernels_deinterleave(line + ix, Int32(pairs), even, odd)
+        ix += 2 * pairs
+        var j = pairs
         while ix < count {
             even[j] = line[ix]
             if ix + 1 < count { odd[j] = line[ix + 1] }

@@ -1,3 +1,4 @@
+import CKernels
 import ModelPlan
 
 #if canImport(Glibc)
@@ -176,51 +177,10 @@ struct SoftmaxKernel: Kernel {
         for a in 0..<length { dst[a * inner] *= r }
     }
 
+    /// One contiguous row, in `CKernels` (the exp of `VectorMath.exp`, eight lanes of AVX2 where
+    /// the CPU has it).
     static func contiguous(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-        var m = -Float.infinity
-        var vm = Float8(repeating: -.infinity)
-        var i = 0
-        while i + 8 <= n {
-            vm = lanesMax(vm, src.load8(i))
-            i += 8
-        }
-        m = vm.max()
-        while i < n {
-            m = max(m, src[i])
-            i += 1
-        }
-        // e^(x − max) eight at a time (VectorMath.exp, within 2e-7 of expf); the tail goes
-        // through the same function, padded, so every element gets the same arithmetic.
-        let vmax = Float8(repeating: m)
-        var vtotal = Float8()
-        i = 0
-        while i + 8 <= n {
-            let e = VectorMath.exp(src.load8(i) - vmax)
-            dst.store8(e, i)
-            vtotal += e
-            i += 8
-        }
-        var total = vtotal.laneSum
-        if i < n {
-            var tail = Float8(repeating: 0)
-            for k in 0..<(n - i) { tail[k] = src[i + k] - m }
-            let e = VectorMath.exp(tail)
-            for k in 0..<(n - i) {
-                dst[i + k] = e[k]
-                total += e[k]
-            }
-        }
-        let r = 1 / total
-        let vr = Float8(repeating: r)
-        i = 0
-        while i + 8 <= n {
-            dst.store8(dst.load8(i) * vr, i)
-            i += 8
-        }
-        while i < n {
-            dst[i] *= r
-            i += 1
-        }
+        CKernels_softmaxRow(GemmBackend.elementwiseISA, src, dst, Int32(n))
     }
 }
 

@@ -1,3 +1,4 @@
+import CKernels
 import ModelPlan
 
 #if canImport(Glibc)
@@ -7,7 +8,8 @@ import ModelPlan
 #endif
 
 /// Elementwise functions of one input, in parallel chunks. The activation-shaped ones reuse
-/// the vectorised fused-activation code; erf and GELU use `VectorMath`; tanh calls libm.
+/// the vectorised fused-activation code; erf and GELU run in `CKernels` (AVX2+FMA where the CPU
+/// has it: a transformer's GELU is most of its time outside products); tanh calls libm.
 struct UnaryKernel: Kernel {
     enum Function {
         case activation(Activation)
@@ -35,7 +37,7 @@ struct UnaryKernel: Kernel {
         switch f {
         case .activation(let a): a.run(x, y, count: n)
         case .tanh: for i in 0..<n { y[i] = tanhf(x[i]) }
-        case .erf: map(x, y, n) { VectorMath.erf($0) }
+        case .erf: CKernels_erf(GemmBackend.elementwiseISA, x, y, Int32(n))
         case .sqrt:
             var i = 0
             while i + 8 <= n {
@@ -46,7 +48,7 @@ struct UnaryKernel: Kernel {
                 y[i] = x[i].squareRoot()
                 i += 1
             }
-        case .gelu: map(x, y, n) { VectorMath.gelu($0) }
+        case .gelu: CKernels_gelu(GemmBackend.elementwiseISA, x, y, Int32(n))
         case .geluTanh:
             let k = Float((2 / Double.pi).squareRoot())
             for i in 0..<n {
