@@ -99,6 +99,15 @@ INLINE void packImageBlock(int kc, int k0, int col, int width, const CKernels_Im
                 for (; t < lo; t++) dst[t] = 0;
                 if (im->strideW == 1) {
                     for (; t < hi; t++) dst[t] = src[t];
+                } else if (im->strideW == 2) {
+                    // Even lanes of two loads (the stems' and downsampling layers' stride 2). The
+                    // second load reaches one float past the last even one: t + 9 <= hi keeps
+                    // it inside the image row.
+                    for (; t + 9 <= hi; t += 8) {
+                        const v8 a = load8(src + 2 * t), b = load8(src + 2 * t + 8);
+                        store8(dst + t, __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
+                    }
+                    for (; t < hi; t++) dst[t] = src[2 * t];
                 } else {
                     for (; t < hi; t++) dst[t] = src[t * im->strideW];
                 }
