@@ -164,13 +164,23 @@ INLINE void tile(
     const CKernels_Epilogue *e, int kind, int row0, int col0) {
     v8 acc[MR][2];
     for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = splat(0);
-    for (int k = 0; k < kc; k++) {
-        const v8 b0 = load8(strip + k * NR), b1 = load8(strip + k * NR + 8);
+    if (cols <= 8) {
+        // A strip's last eight lanes hold only padding: half the products (a 7×7 image's
+        // 49 columns end in a strip of one).
+        for (int k = 0; k < kc; k++) {
+            const v8 b0 = load8(strip + k * NR);
 #pragma clang loop unroll(full)
-        for (int r = 0; r < MR; r++) {
-            const float ar = a[k * MR + r];
-            acc[r][0] += b0 * ar;
-            acc[r][1] += b1 * ar;
+            for (int r = 0; r < MR; r++) acc[r][0] += b0 * a[k * MR + r];
+        }
+    } else {
+        for (int k = 0; k < kc; k++) {
+            const v8 b0 = load8(strip + k * NR), b1 = load8(strip + k * NR + 8);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < MR; r++) {
+                const float ar = a[k * MR + r];
+                acc[r][0] += b0 * ar;
+                acc[r][1] += b1 * ar;
+            }
         }
     }
     const float *columnBias = e->bias && e->biasPerColumn ? e->bias + col0 : NULL;
@@ -202,8 +212,8 @@ INLINE void tile(
 /// Blocks of NC columns and KC rows of B are packed once into `workspace` (L2), then every
 /// tile of the block is computed in the order STRIP_OUTER_K picks.
 INLINE void gemmLoops(
-    int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, const CKernels_Image *image, int column0,
-    float *c, ptrdiff_t ldc, const CKernels_Epilogue *e, int kind, float *workspace) {
+    int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, const CKernels_Image *image, const float *packedB,
+    int column0, float *c, ptrdiff_t ldc, const CKernels_Epilogue *e, int kind, float *workspace) {
     const int panels = (m + MR - 1) / MR;
     // Equal blocks of k no longer than KC.
     const int blocks = k > 0 ? (k + KC - 1) / KC : 1;
@@ -219,7 +229,14 @@ INLINE void gemmLoops(
         for (int block = 0; block < blocks; block++) {
             const int k0 = block * blockLength;
             const int kc = k - k0 < blockLength ? k - k0 : blockLength;
-            if (image) {
+            // Where strip s of this block starts, and the floats between strips: the workspace
+            // the block is packed into, or B packed once by `CKernels_packB`.
+            const float *strips0 = workspace;
+            size_t stripStride = (size_t)kc * NR;
+            if (packedB) {
+                strips0 = packedB + (size_t)((column0 + n0) / NR) * k * NR + (size_t)k0 * NR;
+                stripStride = (size_t)k * NR;
+            } else if (image) {
                 float line[width];
                 packImageBlock(kc, k0, column0 + n0, width, image, workspace, line);
             } else if (!transposedB) {
@@ -240,7 +257,7 @@ INLINE void gemmLoops(
                             const int rows = m - p * MR < MR ? m - p * MR : MR;
                             const float *panel = packedA + (size_t)p * MR * k + (size_t)k0 * MR;
                             tile(
-                                kc, panel, workspace + (size_t)s * kc * NR, c + p * MR * ldc + col, ldc, rows, cols, block == 0,
+                                kc, panel, strips0 + s * stripStride, c + p * MR * ldc + col, ldc, rows, cols, block == 0,
                                 block == blocks - 1, e, kind, p * MR, col);
                         }
                     }
@@ -252,7 +269,7 @@ INLINE void gemmLoops(
                     for (int s = 0; s < strips; s++) {
                         const int col = n0 + s * NR, cols = n - col < NR ? n - col : NR;
                         tile(
-                            kc, panel, workspace + (size_t)s * kc * NR, c + p * MR * ldc + col, ldc, rows, cols, block == 0,
+                            kc, panel, strips0 + s * stripStride, c + p * MR * ldc + col, ldc, rows, cols, block == 0,
                             block == blocks - 1, e, kind, p * MR, col);
                     }
                 }
@@ -264,22 +281,22 @@ INLINE void gemmLoops(
 /// `gemmLoops` with the activation's kind a constant for the common kinds (none, ReLU, clip,
 /// hard-swish), so the epilogue of each tile carries no dispatch.
 INLINE void gemmBody(
-    int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, const CKernels_Image *image, int column0,
-    float *c, ptrdiff_t ldc, const CKernels_Epilogue *e, float *workspace) {
+    int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, const CKernels_Image *image, const float *packedB,
+    int column0, float *c, ptrdiff_t ldc, const CKernels_Epilogue *e, float *workspace) {
     switch (e->activation.kind) {
-    case 0: gemmLoops(m, n, k, packedA, b, ldb, transposedB, image, column0, c, ldc, e, 0, workspace); break;
-    case 1: gemmLoops(m, n, k, packedA, b, ldb, transposedB, image, column0, c, ldc, e, 1, workspace); break;
-    case 2: gemmLoops(m, n, k, packedA, b, ldb, transposedB, image, column0, c, ldc, e, 2, workspace); break;
-    case 4: gemmLoops(m, n, k, packedA, b, ldb, transposedB, image, column0, c, ldc, e, 4, workspace); break;
-    default: gemmLoops(m, n, k, packedA, b, ldb, transposedB, image, column0, c, ldc, e, -1, workspace); break;
+    case 0: gemmLoops(m, n, k, packedA, b, ldb, transposedB, image, packedB, column0, c, ldc, e, 0, workspace); break;
+    case 1: gemmLoops(m, n, k, packedA, b, ldb, transposedB, image, packedB, column0, c, ldc, e, 1, workspace); break;
+    case 2: gemmLoops(m, n, k, packedA, b, ldb, transposedB, image, packedB, column0, c, ldc, e, 2, workspace); break;
+    case 4: gemmLoops(m, n, k, packedA, b, ldb, transposedB, image, packedB, column0, c, ldc, e, 4, workspace); break;
+    default: gemmLoops(m, n, k, packedA, b, ldb, transposedB, image, packedB, column0, c, ldc, e, -1, workspace); break;
     }
 }
 
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx2,fma"))) static void gemmAVX2(
-    int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, const CKernels_Image *image, int column0,
-    float *c, ptrdiff_t ldc, const CKernels_Epilogue *e, float *workspace) {
-    gemmBody(m, n, k, packedA, b, ldb, transposedB, image, column0, c, ldc, e, workspace);
+    int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, const CKernels_Image *image, const float *packedB,
+    int column0, float *c, ptrdiff_t ldc, const CKernels_Epilogue *e, float *workspace) {
+    gemmBody(m, n, k, packedA, b, ldb, transposedB, image, packedB, column0, c, ldc, e, workspace);
 }
 
 int CKernels_bestISA(void) {
@@ -291,34 +308,49 @@ int CKernels_bestISA(void) { return CKernels_isaPortable; }
 #endif
 
 static void gemmPortable(
-    int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, const CKernels_Image *image, int column0,
-    float *c, ptrdiff_t ldc, const CKernels_Epilogue *e, float *workspace) {
-    gemmBody(m, n, k, packedA, b, ldb, transposedB, image, column0, c, ldc, e, workspace);
+    int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, const CKernels_Image *image, const float *packedB,
+    int column0, float *c, ptrdiff_t ldc, const CKernels_Epilogue *e, float *workspace) {
+    gemmBody(m, n, k, packedA, b, ldb, transposedB, image, packedB, column0, c, ldc, e, workspace);
 }
 
 static void gemmDispatch(
     int isa, int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, const CKernels_Image *image,
-    int column0, float *c, ptrdiff_t ldc, const CKernels_Epilogue *epilogue, float *workspace) {
+    const float *packedB, int column0, float *c, ptrdiff_t ldc, const CKernels_Epilogue *epilogue, float *workspace) {
     if (m <= 0 || n <= 0) return;
 #if defined(__x86_64__) || defined(__i386__)
     if (isa == CKernels_isaAVX2) {
-        gemmAVX2(m, n, k, packedA, b, ldb, transposedB, image, column0, c, ldc, epilogue, workspace);
+        gemmAVX2(m, n, k, packedA, b, ldb, transposedB, image, packedB, column0, c, ldc, epilogue, workspace);
         return;
     }
 #endif
-    gemmPortable(m, n, k, packedA, b, ldb, transposedB, image, column0, c, ldc, epilogue, workspace);
+    gemmPortable(m, n, k, packedA, b, ldb, transposedB, image, packedB, column0, c, ldc, epilogue, workspace);
 }
 
 void CKernels_gemm(
     int isa, int m, int n, int k, const float *packedA, const float *b, ptrdiff_t ldb, int transposedB, float *c, ptrdiff_t ldc,
     const CKernels_Epilogue *epilogue, float *workspace) {
-    gemmDispatch(isa, m, n, k, packedA, b, ldb, transposedB, NULL, 0, c, ldc, epilogue, workspace);
+    gemmDispatch(isa, m, n, k, packedA, b, ldb, transposedB, NULL, NULL, 0, c, ldc, epilogue, workspace);
 }
 
 void CKernels_gemmImage(
     int isa, int m, int n, int k, const float *packedA, const CKernels_Image *image, int column0, float *c, ptrdiff_t ldc,
     const CKernels_Epilogue *epilogue, float *workspace) {
-    gemmDispatch(isa, m, n, k, packedA, NULL, 0, 0, image, column0, c, ldc, epilogue, workspace);
+    gemmDispatch(isa, m, n, k, packedA, NULL, 0, 0, image, NULL, column0, c, ldc, epilogue, workspace);
+}
+
+void CKernels_gemmPackedB(
+    int isa, int m, int n, int k, const float *packedA, const float *packedB, int column0, float *c, ptrdiff_t ldc,
+    const CKernels_Epilogue *epilogue, float *workspace) {
+    gemmDispatch(isa, m, n, k, packedA, NULL, 0, 0, NULL, packedB, column0, c, ldc, epilogue, workspace);
+}
+
+size_t CKernels_packedBCount(int n, int k) { return (size_t)((n + NR - 1) / NR) * NR * (size_t)k; }
+
+void CKernels_packB(int n, int k, const float *b, ptrdiff_t ldb, int transposed, float *packed) {
+    for (int s = 0; s * NR < n; s++) {
+        const int col = s * NR, cols = n - col < NR ? n - col : NR;
+        packB(k, cols, transposed ? b + col * ldb : b + col, ldb, transposed, packed + (size_t)s * k * NR);
+    }
 }
 
 size_t CKernels_packedACount(int m, int k) { return (size_t)((m + MR - 1) / MR) * MR * (size_t)k; }

@@ -10,7 +10,7 @@ extension Executor {
             return ConvKernel(r, p, scratch: scratch, gemm: gemm)
         case .convTranspose: return ConvTransposeKernel(r, scratch: scratch)
         case .dense: return DenseKernel(r, scratch: scratch, gemm: gemm)
-        case .matMul: return MatMulKernel(r)
+        case .matMul: return MatMulKernel(r, scratch: scratch, gemm: gemm)
         case .relu: return UnaryKernel(r, .activation(.relu))
         case .clip: return UnaryKernel(r, .activation(Activation(kind: .clip, min: r.float("min", -.infinity), max: r.float("max", .infinity))))
         case .leakyRelu: return UnaryKernel(r, .activation(Activation(kind: .leakyRelu, alpha: r.float("alpha", 0.01))))
@@ -47,22 +47,26 @@ extension Executor {
 
     /// Floats of scratch a node needs with `threads` threads (im2col columns unless the packed
     /// kernels read convolutions' inputs implicitly, col2im columns, a
-    /// dense layer's packed input, one padded plane per thread of a depthwise convolution);
+    /// dense layer's or a matmul's packed input, one padded plane per thread of a depthwise convolution);
     /// zero for most ops.
-    static func scratchFloats(_ node: Node, _ g: Graph, threads: Int, implicitConvolution: Bool) -> Int {
+    static func scratchFloats(_ node: Node, _ g: Graph, threads: Int, packedKernels: Bool) -> Int {
         let r = NodeReader(node: node, graph: g, pointers: [])
         switch node.op {
         case .conv:
             let p = ConvGeometry(r)
             if p.isDepthwise { return p.outH > 0 && p.outW > 0 ? threads * PaddedPlane(p).scratchStride : 0 }
-            return p.isPointwise || implicitConvolution ? 0 : p.kernelVolume * p.outH * p.outW
+            return p.isPointwise || packedKernels ? 0 : p.kernelVolume * p.outH * p.outW
         case .convTranspose:
             let x = r.inputShape(0), w = r.inputShape(1)
             return w[1] * w[2] * w[3] * x[2] * x[3]
         case .dense:
             let x = r.inputShape(0), rows = x.dropLast().reduce(1, *), k = x[x.count - 1]
             return DenseKernel.packsInput(rows: rows) ? PackedGemm.packedCount(m: rows, k: k) : 0
-        case .matMul, .relu, .clip, .leakyRelu, .hardSigmoid, .hardSwish, .sigmoid, .tanh, .gelu, .erf, .sqrt, .add,
+        case .matMul:
+            let a = r.inputShape(0)
+            let (m, k) = (a[a.count - 2], a[a.count - 1])
+            return packedKernels && MatMulKernel.packs(m: m) ? PackedGemm.packedCount(m: m, k: k) : 0
+        case .relu, .clip, .leakyRelu, .hardSigmoid, .hardSwish, .sigmoid, .tanh, .gelu, .erf, .sqrt, .add,
             .sub, .mul, .div, .pow, .batchNorm, .globalAveragePool, .maxPool, .averagePool, .resize, .concat, .split, .slice,
             .transpose, .expand, .reshape, .flatten, .gather, .softmax, .reduceMean, .layerNorm, .pad:
             return 0

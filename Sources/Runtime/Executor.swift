@@ -70,8 +70,8 @@ public final class Executor {
     /// planes), and holds im2col columns only for backends that lower convolutions for OpenBLAS
     /// (`.openBLAS` gives the most any board needs).
     public static func memoryPlan(for graph: Graph, threads: Int = 1, gemm: GemmBackend = .automatic) -> MemoryPlan {
-        let implicit = gemm.convolvesImplicitly
-        return MemoryPlan(graph: graph) { scratchFloats($0, graph, threads: max(1, threads), implicitConvolution: implicit) }
+        let packed = gemm.runsPackedKernels
+        return MemoryPlan(graph: graph) { scratchFloats($0, graph, threads: max(1, threads), packedKernels: packed) }
     }
 
     public func inputShape(_ index: Int) -> [Int] { graph.tensors[graph.inputs[index]].shape }

@@ -19,9 +19,10 @@ public enum GemmBackend: Sendable, Equatable, CaseIterable {
     /// whatever the GEMM backend.
     static let elementwiseISA = CKernels_bestISA()
 
-    /// Whether convolutions read their input through the packed kernels' implicit im2col (no
-    /// columns matrix in scratch) rather than lowering it for OpenBLAS.
-    var convolvesImplicitly: Bool {
+    /// Whether this backend runs the packed kernels (`packed(threads:)` is not nil): then
+    /// convolutions read their input through the implicit im2col (no columns matrix in scratch),
+    /// and dense layers' and matmuls' left operands are packed into scratch.
+    var runsPackedKernels: Bool {
         switch self {
         case .openBLAS: false
         case .automatic: GemmBackend.isAVX2Available
@@ -72,12 +73,20 @@ final class PackedGemm {
         return Table(packed)
     }
 
-    /// Whether the packed kernels beat OpenBLAS on a product over `k` of a matrix B (pointwise
-    /// convolutions, dense layers). Measured per layer shape with `boardbench-bench kernels`
+    /// Whether the packed kernels beat OpenBLAS on a product over `k` of a matrix B packed per
+    /// call (pointwise convolutions). Measured per layer shape with `boardbench-bench kernels`
     /// (docs/performance.md): ahead up to k = 320, level or behind OpenBLAS's kernels from
     /// k = 384. Other convolutions always take the packed kernels: their implicit im2col saves
     /// writing and reading the columns matrix, which OpenBLAS needs.
     func takes(k: Int) -> Bool { everyShape || k < 384 }
+
+    /// Packs a k×n matrix B (row stride `ldb`; stored n×k with `transposed`) into the kernels'
+    /// strips, for `Operand.packed`.
+    static func packB(n: Int, k: Int, _ b: UnsafePointer<Float>, ldb: Int, transposed: Bool) -> Table<Float> {
+        var packed = [Float](repeating: 0, count: CKernels_packedBCount(Int32(n), Int32(k)))
+        packed.withUnsafeMutableBufferPointer { CKernels_packB(Int32(n), Int32(k), b, ldb, transposed ? 1 : 0, $0.baseAddress!) }
+        return Table(packed)
+    }
 
     static func packedCount(m: Int, k: Int) -> Int { CKernels_packedACount(Int32(m), Int32(k)) }
 
@@ -87,6 +96,8 @@ final class PackedGemm {
         case matrix(UnsafePointer<Float>, ldb: Int, transposed: Bool = false)
         /// A convolution's input, read as its im2col matrix without writing it.
         case image(CKernels_Image)
+        /// Packed once by `PackedGemm.packB` (constant weights): nothing to pack per call.
+        case packed(UnsafePointer<Float>)
     }
 
     /// C[m×n] = epilogue(A · B). Split over column strips or row panels, whichever has more;
@@ -112,6 +123,8 @@ final class PackedGemm {
                     isa, Int32(rows), Int32(columns), Int32(k), a, transposed ? b + c0 * ldb : b + c0, ldb, transposed ? 1 : 0, c, ldc, &e, space)
             case .image(var image):
                 CKernels_gemmImage(isa, Int32(rows), Int32(columns), Int32(k), a, &image, Int32(c0), c, ldc, &e, space)
+            case .packed(let b):
+                CKernels_gemmPackedB(isa, Int32(rows), Int32(columns), Int32(k), a, b, Int32(c0), c, ldc, &e, space)
             }
         }
         if strips >= panels {

@@ -61,7 +61,7 @@ import Testing
         expectClose(got, referenceMatMul(inputs[0], a, inputs[1], b, shape, act.reference), "\(act)")
     }
 
-    private func referenceMatMul(
+    func referenceMatMul(
         _ x: [Float], _ sa: [Int], _ y: [Float], _ sb: [Int], _ so: [Int], _ act: (Float) -> Float
     ) -> [Float] {
         let k = sa[sa.count - 1]

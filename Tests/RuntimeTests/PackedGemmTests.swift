@@ -60,6 +60,21 @@ import Testing
         }
     }
 
+    /// Matmuls of six rows or more take the packed kernels (attention products): batches,
+    /// broadcast operands, rows and columns off the tile, and the fused activation.
+    @Test(arguments: FusedCase.allCases, builds)
+    func matMulMatchesReference(_ act: FusedCase, _ build: GemmBackend) throws {
+        let cases: [(a: [Int], b: [Int], threads: Int)] = [
+            ([2, 3, 13, 70], [2, 3, 70, 21], 1), ([3, 9, 64], [64, 40], 2), ([1, 2, 7, 5], [3, 1, 5, 17], 2), ([6, 400], [400, 33], 1),
+        ]
+        for t in cases {
+            let (inputs, got, shape) = try runSingle(
+                .matMul, inputs: [t.a, t.b], Attributes(act.activation.attributes), threads: t.threads, gemm: build)
+            let want = GemmTests().referenceMatMul(inputs[0], t.a, inputs[1], t.b, shape, act.reference)
+            expectClose(got, want, "\(t.a) x \(t.b) \(act) \(build) threads \(t.threads)")
+        }
+    }
+
     @Test(.enabled(if: GemmBackend.isAVX2Available, "the AVX2 build needs a CPU with AVX2 and FMA"))
     func avx2BuildRuns() throws {
         try ConvTests().check(Self.cases[4], activation: .hardSwish, gemm: .avx2)

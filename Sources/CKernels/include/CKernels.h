@@ -41,6 +41,20 @@ typedef struct {
     CKernels_Activation activation;
 } CKernels_Epilogue;
 
+/// Floats `CKernels_packB` writes for a k×n matrix: whole strips of 16 columns.
+size_t CKernels_packedBCount(int n, int k);
+
+/// Packs B (k×n row-major with row stride ldb, or with `transposed` stored n×k) into strips:
+/// strip s holds, for each k in order, columns 16s..16s+15 (columns past n are zero). For a
+/// constant B (a dense layer's weights), packed once at load.
+void CKernels_packB(int n, int k, const float *b, ptrdiff_t ldb, int transposed, float *packed);
+
+/// `CKernels_gemm` with B packed by `CKernels_packB`, columns `column0` ..< `column0 + n`;
+/// `column0` must be a multiple of 16. No packing per call.
+void CKernels_gemmPackedB(
+    int isa, int m, int n, int k, const float *packedA, const float *packedB, int column0, float *c, ptrdiff_t ldc,
+    const CKernels_Epilogue *epilogue, float *workspace);
+
 /// Floats `CKernels_packA` writes for an m×k matrix: whole panels of `CKernels_panelRows` rows.
 size_t CKernels_packedACount(int m, int k);
 
