@@ -54,7 +54,13 @@ extension Executor {
         switch node.op {
         case .conv:
             let p = ConvGeometry(r)
-            if p.isDepthwise { return p.outH > 0 && p.outW > 0 ? threads * PaddedPlane(p).scratchStride : 0 }
+            if p.isDepthwise {
+                guard p.outH > 0, p.outW > 0 else { return 0 }
+                let perThread =
+                    DepthwiseConvKernel.blocksChannels(p, packedKernels: packedKernels)
+                    ? DepthwiseConvKernel.channelBlockScratchStride(p) : PaddedPlane(p).scratchStride
+                return threads * perThread
+            }
             return p.isPointwise || packedKernels ? 0 : p.kernelVolume * p.outH * p.outW
         case .convTranspose:
             let x = r.inputShape(0), w = r.inputShape(1)

@@ -39,6 +39,12 @@ import Testing
         Case(path: "depthwise 2x4 s3 dilated", c: 2, m: 4, h: 11, w: 31, kh: 2, kw: 4, stride: (3, 3), pads: [1, 3, 0, 2], dilation: (2, 3), group: 2),
         Case(path: "depthwise 1 column", c: 2, m: 2, h: 6, w: 1, kh: 3, kw: 3, pads: [1, 1, 1, 1], group: 2),
         Case(path: "pointwise of a 1x1 image (matrix-vector), batch 2, grouped", n: 2, c: 8, m: 6, h: 1, w: 1, kh: 1, kw: 1, group: 2),
+        // Planes narrower than eight columns run eight channels at a time with the packed
+        // kernels' builds: partial last group, batches, strides, multipliers, dilation, and
+        // widths that are and are not whole vectors of positions.
+        Case(path: "depthwise 7 wide s2, 11 channels", n: 2, c: 11, m: 11, h: 13, w: 13, kh: 3, kw: 3, stride: (2, 2), pads: [1, 1, 1, 1], group: 11),
+        Case(path: "depthwise 7x7 5x5, multiplier 3", c: 3, m: 9, h: 7, w: 7, kh: 5, kw: 5, pads: [2, 2, 2, 2], group: 3),
+        Case(path: "depthwise 4 wide dilated, asymmetric pads", c: 16, m: 16, h: 9, w: 6, kh: 3, kw: 3, pads: [0, 1, 2, 0], dilation: (2, 2), group: 16),
     ]
 
     @Test(arguments: cases)
@@ -66,8 +72,12 @@ import Testing
     func depthwiseOnEveryBuild(_ gemm: GemmBackend) throws {
         for t in Self.cases where t.group == t.c && t.group > 1 { try check(t, activation: .relu, gemm: gemm) }
         for act in FusedCase.allCases {
-            try check(Self.cases[2], activation: act, gemm: gemm)
-            try check(Self.cases[4], activation: act, gemm: gemm)
+            // 3x3 (sixteen columns) and 5x5 (general) rows; index 2, used here before, is a 1x1
+            // convolution, not a depthwise one.
+            try check(Self.cases[3], activation: act, gemm: gemm)
+            try check(Self.cases[5], activation: act, gemm: gemm)
+            // Eight channels at a time (7 wide).
+            try check(Self.cases[Self.cases.count - 3], activation: act, gemm: gemm)
         }
     }
 
@@ -77,9 +87,11 @@ import Testing
     func depthwiseSplitOverThreads(_ gemm: GemmBackend) throws {
         let wide = Case(path: "depthwise split", c: 7, m: 7, h: 41, w: 45, kh: 3, kw: 3, pads: [1, 1, 1, 1], group: 7)
         let strided = Case(path: "depthwise split s2", c: 6, m: 12, h: 50, w: 38, kh: 5, kw: 5, stride: (2, 2), pads: [2, 2, 2, 2], group: 6)
+        let narrow = Case(path: "depthwise split, eight channels at a time", c: 96, m: 96, h: 7, w: 7, kh: 3, kw: 3, pads: [1, 1, 1, 1], group: 96)
         for threads in [2, 3] {
             try check(wide, activation: .relu, gemm: gemm, threads: threads)
             try check(strided, activation: .none, gemm: gemm, threads: threads)
+            try check(narrow, activation: .relu, gemm: gemm, threads: threads)
         }
     }
 

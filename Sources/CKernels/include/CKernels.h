@@ -94,6 +94,23 @@ void CKernels_depthwisePlane(
     int isa, const float *src, ptrdiff_t rowStep, const ptrdiff_t *offsets, int taps, const float *weights, float bias,
     const CKernels_Activation *activation, float *dst, int outH, int outW);
 
+/// A depthwise convolution's geometry for `CKernels_depthwise8` (pads at the start of each
+/// axis; the end pads follow from the output size).
+typedef struct {
+    int h, w, kh, kw, strideH, strideW, padTop, padLeft, dilH, dilW, outH, outW;
+} CKernels_Window;
+
+/// Floats of scratch one `CKernels_depthwise8` call needs: the interleaved padded block and
+/// the interleaved outputs.
+size_t CKernels_depthwise8ScratchFloats(const CKernels_Window *window);
+
+/// Eight channels of a depthwise convolution, one channel per lane: inputs[c] is lane c's input
+/// plane and outputs[c] its output plane (NULL: an unused lane), weights8 holds tap t's weight
+/// for lane c at 8·t + c and bias8 each lane's bias; out = activation(bias + Σ taps).
+void CKernels_depthwise8(
+    int isa, const float *const *inputs, const float *weights8, const float *bias8, const CKernels_Activation *activation,
+    float *const *outputs, const CKernels_Window *window, float *scratch);
+
 /// y = GELU(x) = x/2 · (1 + erf(x/√2)) for n floats (y may equal x); erf as `CKernels_erf`.
 void CKernels_gelu(int isa, const float *x, float *y, int n);
 

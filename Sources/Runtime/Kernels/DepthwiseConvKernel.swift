@@ -10,7 +10,8 @@ import ModelPlan
 /// each thread in its own slice of the executor's scratch: nothing is allocated per run.
 /// With the packed kernels (`GemmBackend` other than `.openBLAS`) and output rows of eight or
 /// more, the rows run in `CKernels` (AVX2+FMA where the CPU has it, sixteen columns at a time);
-/// otherwise in Swift SIMD.
+/// narrower planes run eight channels at a time in `CKernels_depthwise8`, the channels in the
+/// lanes; with OpenBLAS every plane runs in Swift SIMD.
 struct DepthwiseConvKernel: Kernel {
     let p: ConvGeometry
     let x, weights, y: UnsafeMutablePointer<Float>
@@ -23,6 +24,27 @@ struct DepthwiseConvKernel: Kernel {
     /// The `CKernels` build the rows run in, nil for the Swift kernels.
     let isa: Int32?
     let cActivation: CKernels_Activation
+    /// Eight channels at a time (`CKernels_depthwise8`) rather than plane by plane, for small
+    /// planes with the packed kernels' builds: weights and biases interleaved per group of eight
+    /// output channels (zero in unused lanes).
+    let channelBlocks: (weights: Table<Float>, bias: Table<Float>)?
+
+    /// Output planes at most this wide run eight channels at a time, those narrower than one
+    /// vector: 960 channels at 7×7 took 92–96 µs against 124–126 µs plane by plane, while at 14×14
+    /// the `CKernels` rows stay ahead (106–113 µs against 115–124) and at 28×28 far ahead
+    /// (`boardbench-bench kernels`, docs/performance.md).
+    static let channelBlockMaxWidth = 7
+
+    /// Whether `p` runs eight channels at a time when the packed kernels' builds are in use.
+    static func blocksChannels(_ p: ConvGeometry, packedKernels: Bool) -> Bool {
+        packedKernels && p.outW <= channelBlockMaxWidth
+    }
+
+    /// Floats between two threads' slices of scratch on the eight-channel path, whole lines.
+    static func channelBlockScratchStride(_ p: ConvGeometry) -> Int {
+        var window = CKernels_Window(p)
+        return (CKernels_depthwise8ScratchFloats(&window) + 15) / 16 * 16
+    }
 
     init(_ r: NodeReader, _ p: ConvGeometry, scratch: UnsafeMutablePointer<Float>, isa: Int32? = nil) {
         self.p = p
@@ -38,13 +60,56 @@ struct DepthwiseConvKernel: Kernel {
         tapOffsets = Table(offsets)
         // Planes narrower than one vector gain nothing from the C rows (960 channels at 7×7:
         // 122 µs against Swift's 115 µs, `boardbench-bench kernels`).
-        self.isa = p.outW >= 8 ? isa : nil
+        let blocked = isa != nil && DepthwiseConvKernel.blocksChannels(p, packedKernels: true)
+        self.isa = p.outW >= 8 || blocked ? isa : nil
         let a = p.activation
         cActivation = CKernels_Activation(kind: Int32(a.kind.rawValue), min: a.min, max: a.max, alpha: a.alpha, beta: a.beta)
+        if blocked {
+            let taps = p.kh * p.kw, groups = (p.m + 7) / 8
+            var w = [Float](repeating: 0, count: groups * taps * 8), b = [Float](repeating: 0, count: groups * 8)
+            for oc in 0..<p.m {
+                let (g, lane) = (oc / 8, oc % 8)
+                for t in 0..<taps { w[(g * taps + t) * 8 + lane] = weights[oc * taps + t] }
+                b[g * 8 + lane] = bias?[oc] ?? 0
+            }
+            channelBlocks = (Table(w), Table(b))
+        } else {
+            channelBlocks = nil
+        }
+    }
+
+    /// Eight output channels per unit of work, each thread in its own slice of scratch.
+    private func runChannelBlocks(_ parallel: Parallel, isa: Int32, weights8: Table<Float>, bias8: Table<Float>) {
+        let groups = (p.m + 7) / 8, taps = p.kh * p.kw, multiplier = p.m / p.c
+        let stride = DepthwiseConvKernel.channelBlockScratchStride(p)
+        parallel.forEachChunk(p.n * groups, cost: p.outH * p.outW * taps * 8) { chunk, units in
+            let scratch = self.scratch + chunk * stride
+            var (activation, window) = (cActivation, CKernels_Window(p))
+            withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 8) { inputs in
+                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: 8) { outputs in
+                    for unit in units {
+                        let (b, g) = (unit / groups, unit % groups)
+                        for lane in 0..<8 {
+                            let oc = g * 8 + lane
+                            let inside = oc < p.m
+                            inputs[lane] = inside ? UnsafePointer(x + (b * p.c + oc / multiplier) * p.h * p.w) : nil
+                            outputs[lane] = inside ? y + (b * p.m + oc) * p.outH * p.outW : nil
+                        }
+                        CKernels_depthwise8(
+                            isa, inputs.baseAddress, weights8.base + g * taps * 8, bias8.base + g * 8, &activation, outputs.baseAddress,
+                            &window, scratch)
+                    }
+                }
+            }
+        }
     }
 
     func run(_ parallel: Parallel) {
         guard p.outH > 0, p.outW > 0 else { return }
+        if let isa, let blocks = channelBlocks {
+            runChannelBlocks(parallel, isa: isa, weights8: blocks.weights, bias8: blocks.bias)
+            return
+        }
         let work = p.outH * p.outW * p.kh * p.kw
         parallel.forEachChunk(p.n * p.m, cost: work) { chunk, planes in
             // Other nodes share the scratch: the padding is zeroed on every run.
@@ -70,6 +135,14 @@ struct DepthwiseConvKernel: Kernel {
                 }
             }
         }
+    }
+}
+
+extension CKernels_Window {
+    init(_ p: ConvGeometry) {
+        self.init(
+            h: Int32(p.h), w: Int32(p.w), kh: Int32(p.kh), kw: Int32(p.kw), strideH: Int32(p.strideH), strideW: Int32(p.strideW),
+            padTop: Int32(p.padTop), padLeft: Int32(p.padLeft), dilH: Int32(p.dilH), dilW: Int32(p.dilW), outH: Int32(p.outH), outW: Int32(p.outW))
     }
 }
 
