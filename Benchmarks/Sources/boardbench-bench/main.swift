@@ -203,6 +203,8 @@ let kernelShapes: [KernelShape] = [
     KernelShape(name: "mnv2 dw3x3 144 @56", input: [1, 144, 56, 56], out: 144, kernel: 3, depthwise: true),
     KernelShape(name: "mnv2 dw3x3/2 144 @56", input: [1, 144, 56, 56], out: 144, kernel: 3, stride: 2, depthwise: true),
     KernelShape(name: "mnv2 dw3x3 192 @28", input: [1, 192, 28, 28], out: 192, kernel: 3, depthwise: true),
+    KernelShape(name: "mnv2 dw3x3/2 192 @28", input: [1, 192, 28, 28], out: 192, kernel: 3, stride: 2, depthwise: true),
+    KernelShape(name: "mnv2 dw3x3/2 576 @14", input: [1, 576, 14, 14], out: 576, kernel: 3, stride: 2, depthwise: true),
     KernelShape(name: "mnv2 dw3x3 384 @14", input: [1, 384, 14, 14], out: 384, kernel: 3, depthwise: true),
     KernelShape(name: "mnv2 dw3x3 960 @7", input: [1, 960, 7, 7], out: 960, kernel: 3, depthwise: true),
     KernelShape(name: "mnv3 dw5x5 672 @14", input: [1, 672, 14, 14], out: 672, kernel: 5, depthwise: true),

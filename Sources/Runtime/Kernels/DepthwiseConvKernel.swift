@@ -34,10 +34,14 @@ struct DepthwiseConvKernel: Kernel {
     /// the `CKernels` rows stay ahead (106–113 µs against 115–124) and at 28×28 far ahead
     /// (`boardbench-bench kernels`, docs/performance.md).
     static let channelBlockMaxWidth = 7
+    /// Strided planes pay for splitting their padded rows into phases plane by plane, so they
+    /// take eight channels at a time up to 14 columns: 192 channels 28×28 → 14×14 took 110–124 µs
+    /// against 127–145 µs (`boardbench-bench kernels`); at 28 columns the two were within noise.
+    static let channelBlockMaxStridedWidth = 14
 
     /// Whether `p` runs eight channels at a time when the packed kernels' builds are in use.
     static func blocksChannels(_ p: ConvGeometry, packedKernels: Bool) -> Bool {
-        packedKernels && p.outW <= channelBlockMaxWidth
+        packedKernels && (p.outW <= channelBlockMaxWidth || p.strideW > 1 && p.outW <= channelBlockMaxStridedWidth)
     }
 
     /// Floats between two threads' slices of scratch on the eight-channel path, whole lines.
