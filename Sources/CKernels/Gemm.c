@@ -167,12 +167,16 @@ INLINE void tile(
     if (cols <= 8) {
         // A strip's last eight lanes hold only padding: half the products (a 7×7 image's
         // 49 columns end in a strip of one).
+#pragma clang loop unroll_count(4)
         for (int k = 0; k < kc; k++) {
             const v8 b0 = load8(strip + k * NR);
 #pragma clang loop unroll(full)
             for (int r = 0; r < MR; r++) acc[r][0] += b0 * a[k * MR + r];
         }
     } else {
+        // Four values of k per iteration: 3–9% faster than one on every product measured
+        // (interleaved A/B of both builds in one process, docs/performance.md).
+#pragma clang loop unroll_count(4)
         for (int k = 0; k < kc; k++) {
             const v8 b0 = load8(strip + k * NR), b1 = load8(strip + k * NR + 8);
 #pragma clang loop unroll(full)
