@@ -8,7 +8,8 @@
 
 #define MR CKernels_panelRows
 #define NR 16
-// Longest block of k (measured: 256 and 384 within noise, 384 better for k 320..576).
+// Longest block of k. 256 was 2–8% slower on ResNet-18's 3x3 products in an interleaved A/B of
+// both builds in one process (docs/performance.md).
 #define KC 384
 // From this length of a block of k on, compute dominates the stores of C: loop strips outside
 // and panels inside (each strip of B stays in L1 while up to MC_FLOATS of A stream from L2).
