@@ -8,8 +8,8 @@
 
 #define MR CKernels_panelRows
 #define NR 16
-// Longest block of k. 256 was 2–8% slower on ResNet-18's 3x3 products in an interleaved A/B of
-// both builds in one process (docs/performance.md).
+// Longest block of k. 256 was no faster on ResNet-18's 3x3 products in interleaved A/Bs of both
+// builds in one process (−2% to +8% time in two runs; Benchmarks/gemm_ab, docs/performance.md).
 #define KC 384
 // From this length of a block of k on, compute dominates the stores of C: loop strips outside
 // and panels inside (each strip of B stays in L1 while up to MC_FLOATS of A stream from L2).
