@@ -36,7 +36,14 @@ public enum HelperCommand {
         var pid: pid_t = 0
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
-        let rc = posix_spawnp(&pid, program, &actions, nil, cArgs, environ)
+        var rc = posix_spawnp(&pid, program, &actions, nil, cArgs, environ)
+        // ETXTBSY: the program file is still open for writing somewhere (a meter script just
+        // written, its descriptor inherited by a process forked meanwhile); it passes in moments,
+        // as ChildProgram retries too.
+        for _ in 0..<10 where rc == ETXTBSY {
+            MonotonicClock.sleep(seconds: 0.02)
+            rc = posix_spawnp(&pid, program, &actions, nil, cArgs, environ)
+        }
         close(outPipe[1])
         close(errPipe[1])
         defer {
