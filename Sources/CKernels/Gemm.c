@@ -18,28 +18,16 @@
 #define MC_FLOATS 49152
 
 
-/// Copies a kc×cols block of B into a kc×NR strip, zero beyond `cols`.
-INLINE void packB(int kc, int cols, const float *b, ptrdiff_t ldb, int transposed, float *strip) {
-    if (transposed) {
-        // b is B's n×k storage at (column n0, row k0): column j of the strip is row j of b.
-        for (int j = 0; j < cols; j++) {
-            const float *src = b + j * ldb;
-            for (int k = 0; k < kc; k++) strip[k * NR + j] = src[k];
-        }
-        for (int j = cols; j < NR; j++) {
-            for (int k = 0; k < kc; k++) strip[k * NR + j] = 0;
-        }
-    } else if (cols == NR) {
-        for (int k = 0; k < kc; k++) {
-            store8(strip + k * NR, load8(b + k * ldb));
-            store8(strip + k * NR + 8, load8(b + k * ldb + 8));
-        }
-    } else {
-        for (int k = 0; k < kc; k++) {
-            int j = 0;
-            for (; j < cols; j++) strip[k * NR + j] = b[k * ldb + j];
-            for (; j < NR; j++) strip[k * NR + j] = 0;
-        }
+/// Copies a kc×cols block of a transposed B (stored n×k) into a kc×NR strip, zero beyond
+/// `cols`: b points at (column n0, row k0), and column j of the strip is row j of b. Row-major B
+/// is packed row by row instead (`packBlock`).
+INLINE void packTransposedStrip(int kc, int cols, const float *b, ptrdiff_t ldb, float *strip) {
+    for (int j = 0; j < cols; j++) {
+        const float *src = b + j * ldb;
+        for (int k = 0; k < kc; k++) strip[k * NR + j] = src[k];
+    }
+    for (int j = cols; j < NR; j++) {
+        for (int k = 0; k < kc; k++) strip[k * NR + j] = 0;
     }
 }
 
@@ -249,7 +237,7 @@ INLINE void gemmLoops(
             } else {
                 for (int s = 0; s < strips; s++) {
                     const int col = n0 + s * NR, cols = n - col < NR ? n - col : NR;
-                    packB(kc, cols, b + col * ldb + k0, ldb, 1, workspace + (size_t)s * kc * NR);
+                    packTransposedStrip(kc, cols, b + col * ldb + k0, ldb, workspace + (size_t)s * kc * NR);
                 }
             }
             if (kc >= STRIP_OUTER_K) {
@@ -352,9 +340,14 @@ void CKernels_gemmPackedB(
 size_t CKernels_packedBCount(int n, int k) { return (size_t)((n + NR - 1) / NR) * NR * (size_t)k; }
 
 void CKernels_packB(int n, int k, const float *b, ptrdiff_t ldb, int transposed, float *packed) {
+    if (!transposed) {
+        // One block of all k rows: the strips land k·NR floats apart, as `gemmPackedB` reads them.
+        packBlock(k, n, b, ldb, packed);
+        return;
+    }
     for (int s = 0; s * NR < n; s++) {
         const int col = s * NR, cols = n - col < NR ? n - col : NR;
-        packB(k, cols, transposed ? b + col * ldb : b + col, ldb, transposed, packed + (size_t)s * k * NR);
+        packTransposedStrip(k, cols, b + col * ldb, ldb, packed + (size_t)s * k * NR);
     }
 }
 

@@ -57,20 +57,4 @@ struct UnaryKernel: Kernel {
             }
         }
     }
-
-    /// Eight lanes at a time through `f`; the tail goes through `f` too (zero-padded), so every
-    /// element gets the same arithmetic wherever it lies.
-    @inline(__always)
-    static func map(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, _ f: (Float8) -> Float8) {
-        var i = 0
-        while i + 8 <= n {
-            y.store8(f(x.load8(i)), i)
-            i += 8
-        }
-        guard i < n else { return }
-        var tail = Float8(repeating: 0)
-        for k in 0..<(n - i) { tail[k] = x[i + k] }
-        let out = f(tail)
-        for k in 0..<(n - i) { y[i + k] = out[k] }
-    }
 }
